@@ -1,0 +1,205 @@
+"""The ``pgxannot`` command: subcommands only.
+
+Each subcommand parses its arguments and calls one function of the package. A
+:class:`~pgxannot.errors.PgxannotError` becomes one line on stderr and exit code
+2; an unexpected exception is reported in one line too (with the traceback only
+under ``PGXANNOT_DEBUG=1``), because a clinician-facing tool must never dump a
+stack trace over a bad input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import subprocess
+import sys
+import traceback
+from collections.abc import Sequence
+from pathlib import Path
+
+from pgxannot import __version__
+from pgxannot.errors import PgxannotError
+
+log = logging.getLogger("pgxannot")
+
+_SNAKEMAKE_CORE_FLAGS = ("--cores", "-c", "--jobs", "-j", "--profile", "--workflow-profile", "--executor", "-e")
+
+
+def _kb_version_line() -> str:
+    try:
+        from pgxannot.kb.status import short_versions
+
+        return short_versions()
+    except Exception:  # the version line must never fail
+        return "knowledge base: bundled"
+
+
+def _build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="pgxannot",
+        description="Pharmacogenomic and clinical-risk reports from VCFs.",
+    )
+    p.add_argument("--version", action="store_true", help="print the package and knowledge-base versions")
+    p.add_argument("-v", "--verbose", action="store_true", help="more progress messages")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+
+    sub.add_parser(
+        "run",
+        help="run the bundled Snakemake workflow (every Snakemake option passes through)",
+        add_help=False,
+    )
+
+    a = sub.add_parser("annotate", help="annotate samples and write their reports (used by the workflow)")
+    a.add_argument("--config", required=True, type=Path, help="effective config (JSON or YAML)")
+    a.add_argument("--samples", required=True, help="comma-separated sample ids of the sheet")
+    a.add_argument("--outdir", type=Path, default=Path("results/reports"))
+    a.add_argument("--index-dir", type=Path, default=Path("results/work/index"),
+                   help="where indexes of unindexed bgzipped VCFs are built")
+
+    w = sub.add_parser("write-config", help="validate and write the effective config (used by the workflow)")
+    w.add_argument("--config-json", required=True)
+    w.add_argument("--sample-sheet", required=True, type=Path)
+    w.add_argument("-o", "--output", required=True, type=Path)
+
+    c = sub.add_parser("check", help="validate a config and its sample sheet without running anything")
+    c.add_argument("--configfile", type=Path, default=Path("config.yaml"))
+
+    co = sub.add_parser("cohort", help="cohort summary page and call table from per-sample JSON reports")
+    co.add_argument("reports", nargs="+", type=Path)
+    co.add_argument("--reports-dir", type=Path, default=Path("results/reports"))
+    co.add_argument("--html", required=True, type=Path)
+    co.add_argument("--tsv", required=True, type=Path)
+
+    ck = sub.add_parser("checksums", help="sha256 manifest of output files")
+    ck.add_argument("files", nargs="+", type=Path)
+    ck.add_argument("--base", type=Path, default=Path("."))
+    ck.add_argument("-o", "--output", required=True, type=Path)
+
+    sub.add_parser("schema", help="print the JSON Schema of the per-sample report")
+
+    d = sub.add_parser("diff", help="what changed between two JSON reports of one sample")
+    d.add_argument("old", type=Path)
+    d.add_argument("new", type=Path)
+    d.add_argument("--json", action="store_true", help="machine-readable output")
+
+    kb = sub.add_parser("kb", help="knowledge base: status, update, use")
+    kbs = kb.add_subparsers(dest="kb_command", metavar="KB_COMMAND")
+    kbs.add_parser("status", help="active version of every source")
+    ku = kbs.add_parser("update", help="download, verify and activate a newer release")
+    ku.add_argument("source", choices=["cpic", "clinvar", "civic"])
+    ku.add_argument("--url", help="download from this URL instead of the official source")
+    ku.add_argument("--insecure-http", action="store_true",
+                    help="allow a plain-http URL (local mirrors)")
+    kuse = kbs.add_parser("use", help="activate (pin) an installed version")
+    kuse.add_argument("source", choices=["cpic", "clinvar", "civic"])
+    kuse.add_argument("version")
+    return p
+
+
+def run_snakemake(args: Sequence[str]) -> int:
+    """``pgxannot run``: Snakemake on the bundled Snakefile with every option passed through."""
+    from pgxannot.paths import bundled_root
+
+    root = bundled_root()
+    argv = [sys.executable, "-m", "snakemake", "--snakefile", str(root / "Snakefile")]
+    user = list(args)
+    if not any(a == f or a.startswith(f + "=") for a in user for f in _SNAKEMAKE_CORE_FLAGS):
+        argv += ["--cores", str(os.cpu_count() or 1)]
+    argv += user
+    env = dict(os.environ)
+    env.setdefault("PYTHONHASHSEED", "0")
+    return subprocess.call(argv, env=env)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] == "run":
+        try:
+            return run_snakemake(argv[1:])
+        except PgxannotError as exc:
+            print(f"pgxannot: error: {exc.one_line()}", file=sys.stderr)
+            return exc.exit_code
+    parser = _build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
+                        format="%(asctime)s pgxannot %(levelname)s %(message)s", stream=sys.stderr)
+    if args.version:
+        print(f"pgxannot {__version__} ({_kb_version_line()})")
+        return 0
+    if not args.command:
+        parser.print_help()
+        return 1
+    try:
+        return _dispatch(args)
+    except PgxannotError as exc:
+        print(f"pgxannot: error: {exc.one_line()}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("pgxannot: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # a bug: one line, traceback on request
+        if os.environ.get("PGXANNOT_DEBUG"):
+            traceback.print_exc()
+        print(f"pgxannot: internal error ({type(exc).__name__}: {exc}); rerun with PGXANNOT_DEBUG=1 "
+              "for the traceback and report it as a bug", file=sys.stderr)
+        return 3
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    cmd = args.command
+    if cmd == "annotate":
+        from pgxannot.pipeline import annotate_samples
+
+        annotate_samples(args.config, args.samples.split(","), outdir=args.outdir, index_dir=args.index_dir)
+        return 0
+    if cmd == "write-config":
+        from pgxannot.pipeline import write_effective_config
+
+        write_effective_config(json.loads(args.config_json), args.sample_sheet, args.output)
+        return 0
+    if cmd == "check":
+        from pgxannot.pipeline import check_config
+
+        print(check_config(args.configfile))
+        return 0
+    if cmd == "cohort":
+        from pgxannot.pipeline import write_cohort
+
+        write_cohort(args.reports, html=args.html, tsv=args.tsv, reports_dir=args.reports_dir)
+        return 0
+    if cmd == "checksums":
+        from pgxannot.pipeline import write_checksums
+
+        write_checksums(args.files, base=args.base, output=args.output)
+        return 0
+    if cmd == "schema":
+        from pgxannot.report import schema_text
+
+        sys.stdout.write(schema_text())
+        return 0
+    if cmd == "diff":
+        from pgxannot.pipeline import diff_files
+
+        sys.stdout.write(diff_files(args.old, args.new, as_json=args.json))
+        return 0
+    if cmd == "kb":
+        from pgxannot.kb import manage
+
+        if args.kb_command == "status":
+            sys.stdout.write(manage.status_text())
+            return 0
+        if args.kb_command == "update":
+            print(manage.update(args.source, url=args.url, allow_http=args.insecure_http))
+            return 0
+        if args.kb_command == "use":
+            print(manage.use(args.source, args.version))
+            return 0
+        print("pgxannot kb: choose status, update or use", file=sys.stderr)
+        return 1
+    raise AssertionError(cmd)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

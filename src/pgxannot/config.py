@@ -1,0 +1,256 @@
+"""Configuration and sample sheet: loading and validation shared by the CLI and the workflow.
+
+The JSON Schemas in ``workflow/schemas/`` are the single definition of both; the
+workflow validates with Snakemake's ``validate()`` and the CLI with the same files
+through :mod:`jsonschema`, filling in the same defaults.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from pgxannot.errors import ConfigError, SampleSheetError
+from pgxannot.paths import bundled_root
+
+REQUIRED_COLUMNS = ("sample", "vcf")
+OPTIONAL_COLUMNS = (
+    "sex", "medications", "outside_calls", "cnv", "tumor_type", "secondary_findings", "indication",
+)
+SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
+
+
+def schema_path(name: str) -> Path:
+    return bundled_root() / "workflow" / "schemas" / f"{name}.schema.yaml"
+
+
+def _load_schema(name: str) -> dict:
+    with open(schema_path(name), encoding="utf-8") as fh:
+        return yaml.safe_load(fh)
+
+
+def _validator_with_defaults(schema: dict):
+    """A jsonschema validator that fills ``default`` values in, as Snakemake's validate() does."""
+    from jsonschema import Draft202012Validator, validators
+
+    base = Draft202012Validator
+
+    def set_defaults(validator, properties, instance, schema):
+        if isinstance(instance, dict):
+            for prop, sub in properties.items():
+                if "default" in sub and prop not in instance:
+                    default = sub["default"]
+                    instance[prop] = dict(default) if isinstance(default, dict) else (
+                        list(default) if isinstance(default, list) else default)
+        yield from base.VALIDATORS["properties"](validator, properties, instance, schema)
+
+    return validators.extend(base, {"properties": set_defaults})(schema)
+
+
+def validate_config(config: Mapping[str, Any], *, source: str = "config") -> dict:
+    """Validate ``config`` against the config schema; return a copy with defaults filled in."""
+    cfg = _deep_copy(config)
+    validator = _validator_with_defaults(_load_schema("config"))
+    errors = sorted(validator.iter_errors(cfg), key=lambda e: list(e.absolute_path))
+    if errors:
+        e = errors[0]
+        key = ".".join(str(p) for p in e.absolute_path) or "(top level)"
+        raise ConfigError(f"config key '{key}': {e.message}", path=source,
+                          hint="see workflow/schemas/config.schema.yaml for allowed values")
+    # a second pass fills defaults of objects that were themselves defaulted
+    for e in validator.iter_errors(cfg):
+        raise ConfigError(f"config: {e.message}", path=source)
+    return cfg
+
+
+def _deep_copy(obj: Any) -> Any:
+    if isinstance(obj, Mapping):
+        return {k: _deep_copy(v) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [_deep_copy(v) for v in obj]
+    return obj
+
+
+def load_config(path: str | Path) -> dict:
+    """Read and validate a config.yaml."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError("config file does not exist", path=path) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"config file cannot be read ({exc})", path=path) from None
+    try:
+        data = yaml.safe_load(text) or {}
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}" if mark else None
+        raise ConfigError(f"config is not valid YAML ({getattr(exc, 'problem', exc)})", path=path, where=where) from None
+    if not isinstance(data, dict):
+        raise ConfigError("config must be a mapping of keys to values", path=path)
+    return validate_config(data, source=str(path))
+
+
+# ------------------------------------------------------------------------ sample sheet
+
+
+@dataclass(frozen=True)
+class SampleRow:
+    """One validated row of the sample sheet; paths are resolved and exist."""
+
+    sample: str
+    vcfs: tuple[Path, ...]
+    sex: str = "unknown"
+    medications: tuple[str, ...] = ()
+    outside_calls: Path | None = None
+    cnv: Path | None = None
+    tumor_type: str | None = None
+    secondary_findings: bool = True
+    indication: str | None = None
+    line: int = 0
+    raw: dict[str, str] = field(default_factory=dict, compare=False)
+
+    @property
+    def vcf_key(self) -> tuple[str, ...]:
+        """Samples with the same key share their VCF file(s) and are read in one pass."""
+        return tuple(str(p) for p in self.vcfs)
+
+
+def _resolve(value: str, *, sheet: Path, line: int, column: str, bases: list[Path]) -> Path:
+    p = Path(value).expanduser()
+    if p.is_absolute():
+        candidates = [p]
+    else:
+        candidates = [b / p for b in bases]
+    for c in candidates:
+        if c.exists():
+            return c.resolve()
+    raise SampleSheetError(
+        f"{column} file '{value}' does not exist (looked in {', '.join(str(b) for b in bases)})",
+        path=sheet, where=f"line {line}",
+        hint="fix the path; relative paths resolve against the working directory, then the sheet's folder",
+    )
+
+
+def load_sample_sheet(path: str | Path, *, cwd: Path | None = None) -> list[SampleRow]:
+    """Read, validate and resolve the sample sheet at ``path``."""
+    path = Path(path)
+    cwd = cwd or Path.cwd()
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise SampleSheetError("sample sheet does not exist", path=path,
+                               hint="set 'samples:' in config.yaml to an existing TSV") from None
+    except OSError as exc:
+        raise SampleSheetError(f"sample sheet cannot be read ({exc.strerror})", path=path) from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise SampleSheetError(f"sample sheet is not UTF-8 text (byte {exc.start})", path=path,
+                               hint="save it as UTF-8") from None
+    lines = [(i, ln.rstrip("\r")) for i, ln in enumerate(text.split("\n"), start=1)]
+    content = [(i, ln) for i, ln in lines if ln.strip() and not ln.lstrip().startswith("#")]
+    if not content:
+        raise SampleSheetError("sample sheet has no header or rows", path=path)
+    header_line, header_text = content[0]
+    header = [h.strip() for h in next(csv.reader(io.StringIO(header_text), delimiter="\t"))]
+    missing = [c for c in REQUIRED_COLUMNS if c not in header]
+    if missing:
+        raise SampleSheetError(
+            f"required column(s) {', '.join(missing)} missing (header: {', '.join(header)})",
+            path=path, where=f"line {header_line}",
+            hint="the sheet is tab-separated with at least the columns 'sample' and 'vcf'")
+    dup_cols = sorted({h for h in header if header.count(h) > 1})
+    if dup_cols:
+        raise SampleSheetError(f"column(s) {', '.join(dup_cols)} appear twice", path=path, where=f"line {header_line}")
+    unknown = [h for h in header if h not in REQUIRED_COLUMNS + OPTIONAL_COLUMNS]
+    if unknown:
+        raise SampleSheetError(
+            f"unknown column(s) {', '.join(unknown)}", path=path, where=f"line {header_line}",
+            hint=f"allowed columns: {', '.join(REQUIRED_COLUMNS + OPTIONAL_COLUMNS)}")
+    bases = [cwd]
+    if path.resolve().parent != cwd.resolve():
+        bases.append(path.resolve().parent)
+    rows: list[SampleRow] = []
+    seen: dict[str, int] = {}
+    for line_no, ln in content[1:]:
+        cells = next(csv.reader(io.StringIO(ln), delimiter="\t"))
+        if len(cells) > len(header):
+            raise SampleSheetError(f"{len(cells)} fields but the header has {len(header)}", path=path,
+                                   where=f"line {line_no}", hint="check for stray tabs")
+        rec = {h: (cells[i].strip() if i < len(cells) else "") for i, h in enumerate(header)}
+        rows.append(_row(rec, path=path, line=line_no, bases=bases, seen=seen))
+    if not rows:
+        raise SampleSheetError("sample sheet has a header but no samples", path=path)
+    return rows
+
+
+def _row(rec: dict[str, str], *, path: Path, line: int, bases: list[Path], seen: dict[str, int]) -> SampleRow:
+    where = f"line {line}"
+    sample = rec["sample"]
+    if not sample:
+        raise SampleSheetError("empty 'sample'", path=path, where=where)
+    if not SAFE_NAME.match(sample):
+        raise SampleSheetError(
+            f"sample name {sample!r} cannot be used in a file name (letters, digits, '.', '_', '-' only; "
+            "no spaces or path separators)", path=path, where=where,
+            hint="rename the sample in the VCF (bcftools reheader) and the sheet")
+    if sample in seen:
+        raise SampleSheetError(f"sample '{sample}' repeated (first on line {seen[sample]})", path=path,
+                               where=where, hint="list each sample once; split VCFs go ';'-separated in one row")
+    seen[sample] = line
+    if not rec["vcf"]:
+        raise SampleSheetError(f"sample '{sample}' has no VCF", path=path, where=where)
+    vcfs = tuple(_resolve(v.strip(), sheet=path, line=line, column="vcf", bases=bases)
+                 for v in rec["vcf"].split(";") if v.strip())
+    sex = (rec.get("sex") or "unknown").lower()
+    if sex in ("f", "female"):
+        sex = "female"
+    elif sex in ("m", "male"):
+        sex = "male"
+    elif sex in ("", "unknown", "u", "na", "nan"):
+        sex = "unknown"
+    else:
+        raise SampleSheetError(f"sex '{rec.get('sex')}' is not female, male or unknown", path=path, where=where)
+    sf = (rec.get("secondary_findings") or "yes").lower()
+    if sf not in ("yes", "no", "true", "false", "y", "n"):
+        raise SampleSheetError(f"secondary_findings '{rec.get('secondary_findings')}' must be yes or no",
+                               path=path, where=where)
+    meds = tuple(m.strip() for m in (rec.get("medications") or "").split(";") if m.strip())
+    outside = rec.get("outside_calls") or ""
+    cnv = rec.get("cnv") or ""
+    return SampleRow(
+        sample=sample,
+        vcfs=vcfs,
+        sex=sex,
+        medications=meds,
+        outside_calls=_resolve(outside, sheet=path, line=line, column="outside_calls", bases=bases) if outside else None,
+        cnv=_resolve(cnv, sheet=path, line=line, column="cnv", bases=bases) if cnv else None,
+        tumor_type=(rec.get("tumor_type") or None),
+        secondary_findings=sf in ("yes", "true", "y"),
+        indication=(rec.get("indication") or None),
+        line=line,
+        raw=rec,
+    )
+
+
+def resolve_samples_path(config: Mapping[str, Any], *, cwd: Path | None = None) -> Path:
+    """The sample sheet named by ``config['samples']``: relative to the working directory,
+    or, for the bundled default config, to the bundled example folder."""
+    cwd = cwd or Path.cwd()
+    p = Path(str(config["samples"])).expanduser()
+    if p.is_absolute() or (cwd / p).exists():
+        return (cwd / p).resolve() if not p.is_absolute() else p
+    bundled = bundled_root() / p
+    if os.environ.get("PGXANNOT_BUNDLED_CONFIG") == "1" and bundled.exists():
+        return bundled.resolve()
+    raise ConfigError(f"sample sheet '{p}' does not exist in {cwd}",
+                      hint="set 'samples:' in config.yaml (relative to the working directory)")

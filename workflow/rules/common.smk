@@ -1,0 +1,78 @@
+# Helpers of the workflow: config and sample-sheet validation, chunking, inputs/outputs.
+import json
+import os
+import sys
+from pathlib import Path
+
+import pandas as pd
+from snakemake.exceptions import WorkflowError
+from snakemake.utils import validate
+
+from pgxannot.config import load_sample_sheet, resolve_samples_path
+from pgxannot.errors import PgxannotError
+
+validate(config, schema="../schemas/config.schema.yaml")
+
+# The package itself, run by the interpreter that runs Snakemake (same installation everywhere).
+PGXANNOT = f"{sys.executable} -m pgxannot"
+
+try:
+    SAMPLE_SHEET = resolve_samples_path(config)
+    SAMPLES = load_sample_sheet(SAMPLE_SHEET)
+except PgxannotError as exc:
+    raise WorkflowError(f"pgxannot: {exc.one_line()}") from None
+
+_sheet = pd.read_csv(SAMPLE_SHEET, sep="\t", dtype=str, comment="#", keep_default_na=False)
+validate(_sheet, schema="../schemas/samples.schema.yaml")
+
+wildcard_constraints:
+    sample="|".join(s.sample for s in SAMPLES),
+
+
+def make_chunks(rows, size):
+    """Samples sharing VCF file(s) in chunks of at most `size`: one job reads a VCF once per chunk."""
+    groups = {}
+    for r in rows:
+        groups.setdefault(r.vcf_key, []).append(r)
+    chunks = {}
+    for gi, members in enumerate(groups.values(), start=1):
+        for ci in range(0, len(members), size):
+            chunks[f"g{gi:03d}c{ci // size + 1:03d}"] = members[ci : ci + size]
+    return chunks
+
+
+CHUNKS = make_chunks(SAMPLES, int(config["chunk_size"]))
+REPORT_EXTS = ["json", "tsv", "html"] + (["fhir.json"] if config["fhir"] else [])
+
+
+def chunk_inputs(members):
+    """Every input file of a chunk: VCFs (and indexes), outside calls, CNV files."""
+    files = set()
+    for r in members:
+        for v in r.vcfs:
+            files.add(str(v))
+        for extra in (r.outside_calls, r.cnv):
+            if extra is not None:
+                files.add(str(extra))
+    return sorted(files)
+
+
+def chunk_outputs(members):
+    return [f"results/reports/{r.sample}.{ext}" for r in members for ext in REPORT_EXTS]
+
+
+def get_mem_mb(wildcards, attempt):
+    """Memory of an annotation job: grows with the chunk size; doubled on a retry."""
+    return (1000 + 2 * int(config["chunk_size"])) * attempt
+
+
+def get_report_jsons():
+    return [f"results/reports/{r.sample}.json" for r in SAMPLES]
+
+
+def get_final_output():
+    out = []
+    for members in CHUNKS.values():
+        out.extend(chunk_outputs(members))
+    out += ["results/cohort/summary.html", "results/cohort/calls.tsv", "results/checksums.sha256"]
+    return out
