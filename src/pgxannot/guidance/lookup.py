@@ -1,0 +1,174 @@
+"""CPIC lookup keys from gene calls.
+
+CPIC keys each recommendation row by one value per gene: an activity score
+(CYP2C9, CYP2D6, DPYD), a phenotype (most genes) or an allele status (HLA-A/B:
+``*57:01 positive``). These pure functions turn a :class:`GeneCall` into the set
+of keys its candidates imply, for the keys a given drug uses.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+from pgxannot.pgx.model import Diplotype, GeneCall
+
+ACTIVITY_SCORE_GENES = frozenset({"CYP2C9", "CYP2D6", "DPYD"})
+NO_RESULT = "No Result"
+
+_ABBREVIATIONS = {
+    "pm": "poor metabolizer", "im": "intermediate metabolizer", "nm": "normal metabolizer",
+    "rm": "rapid metabolizer", "um": "ultrarapid metabolizer", "em": "normal metabolizer",
+    "extensive metabolizer": "normal metabolizer",
+}
+_HLA_STATUS = re.compile(r"\*?(\d{2,3}:\d{2,3})\s+(positive|negative)", re.I)
+_HLA_ALLELE = re.compile(r"\*(\d{2,3}:\d{2,3})")
+
+
+@dataclass(frozen=True)
+class GeneKeys:
+    """Keys one gene's call gives for one drug, or why it gives none."""
+
+    gene: str
+    keys: tuple[str, ...]  # sorted; empty when unresolved
+    problem: str | None = None  # why no key could be derived
+    note: str | None = None  # how keys were derived when that deserves a word (no result, ambiguity)
+
+
+def _norm_pheno(text: str) -> str:
+    t = " ".join(text.lower().replace("metaboliser", "metabolizer").split())
+    return _ABBREVIATIONS.get(t, t)
+
+
+def _match_key(value: str, valid: Iterable[str]) -> str | None:
+    want = _norm_pheno(value)
+    for k in valid:
+        if _norm_pheno(k) == want:
+            return k
+    return None
+
+
+def format_score(value: str) -> str | None:
+    """``"2"`` -> ``"2.0"``, ``"0.250"`` -> ``"0.25"``; keeps ``≥`` forms; None if not a number."""
+    v = value.strip().replace(">=", "≥")
+    prefix = "≥" if v.startswith("≥") else ""
+    try:
+        x = float(v.lstrip("≥").strip())
+    except ValueError:
+        return None
+    text = f"{x:.2f}".rstrip("0")
+    if text.endswith("."):
+        text += "0"
+    return prefix + text
+
+
+def _score_key(score: str, valid: frozenset[str]) -> str | None:
+    f = format_score(score)
+    if f is None:
+        return _match_key(score, valid)
+    if f in valid:
+        return f
+    if f.startswith("≥"):
+        return None
+    # a score above the listed exact values: CPIC's "≥t" row with the largest t <= score
+    x = float(f)
+    floors = [(float(k[1:]), k) for k in valid if k.startswith("≥")]
+    floors = [(t, k) for t, k in floors if t <= x]
+    exact = [float(k) for k in valid if format_score(k) == k and not k.startswith("≥")]
+    if floors and (not exact or x > max(exact)):
+        return max(floors)[1]
+    return None
+
+
+def _scores_for_phenotype(gene: str, phenotype: str,
+                          gene_results: Mapping[str, Sequence[tuple[str, str | None]]]) -> list[str]:
+    want = _norm_pheno(phenotype)
+    return [s for p, s in gene_results.get(gene, ()) if s and _norm_pheno(p) == want]
+
+
+def hla_status(allele: str, diplotype: str, phenotype: str | None) -> str | None:
+    """``"*57:01 positive"``/``"negative"`` from an HLA diplotype or stated status; None if unknown."""
+    for text in (phenotype or "", diplotype):
+        for m in _HLA_STATUS.finditer(text):
+            if m.group(1) == allele:
+                return f"*{allele} {m.group(2).lower()}"
+    alleles = _HLA_ALLELE.findall(diplotype)
+    if not alleles or _HLA_STATUS.search(diplotype):
+        return None  # only another allele's status was given
+    return f"*{allele} {'positive' if allele in alleles else 'negative'}"
+
+
+def diplotype_keys(gene: str, dip: Diplotype | None, phenotype: str | None, score: str | None,
+                   valid: frozenset[str],
+                   gene_results: Mapping[str, Sequence[tuple[str, str | None]]]) -> tuple[set[str], str | None]:
+    """Keys one candidate (or a gene-level phenotype/score) gives; problem text when none."""
+    name = dip.name if dip else ""
+    pheno = dip.phenotype if dip and dip.phenotype else phenotype
+    score = dip.activity_score if dip and dip.activity_score else score
+    if dip and dip.lookup_key:
+        hit = _match_key(dip.lookup_key, valid)
+        if hit:
+            return {hit}, None
+    if gene.startswith("HLA-"):
+        alleles = sorted({k.split()[0].lstrip("*") for k in valid if k != NO_RESULT})
+        out = set()
+        for a in alleles:
+            st = hla_status(a, name, pheno)
+            if st is None or st not in valid:
+                return set(), f"{gene} result {name or pheno!r} does not state *{a} status"
+            out.add(st)
+        return out, None
+    if gene in ACTIVITY_SCORE_GENES:
+        if score:
+            hit = _score_key(score, valid)
+            if hit:
+                return {hit}, None
+            if _norm_pheno(score) in ("n/a", "indeterminate") and "n/a" in valid:
+                return {"n/a"}, None
+            return set(), f"{gene} activity score {score} has no CPIC row"
+        if pheno:
+            if _norm_pheno(pheno) in ("indeterminate", "n/a", "unknown"):
+                return ({"n/a"}, None) if "n/a" in valid else (set(), f"{gene} phenotype is indeterminate")
+            scores = {s for s in _scores_for_phenotype(gene, pheno, gene_results) if s in valid}
+            if scores:
+                return scores, None
+            return set(), f"{gene} phenotype {pheno!r} maps to no CPIC activity score"
+        return set(), f"{gene} {name or 'call'} has neither activity score nor phenotype"
+    if pheno:
+        hit = _match_key(pheno, valid)
+        if hit:
+            return {hit}, None
+        return set(), f"{gene} phenotype {pheno!r} is not one CPIC uses for this drug"
+    return set(), f"{gene} {name or 'call'} has no phenotype"
+
+
+def gene_keys(gene: str, call: GeneCall | None, valid: frozenset[str],
+              gene_results: Mapping[str, Sequence[tuple[str, str | None]]]) -> GeneKeys:
+    """Every key the call's candidates give for this drug's ``valid`` keys of ``gene``."""
+    if call is None or call.status == "not_called" or (
+            not call.candidates and not call.phenotype and not call.activity_score):
+        why = f"{gene} was not called" + (f" ({call.reason})" if call and call.reason else "")
+        if call is None:
+            why = f"{gene} was not assessed (not in the VCF calls and no outside call)"
+        if NO_RESULT in valid:
+            return GeneKeys(gene, (NO_RESULT,), note=f"{why}; CPIC's recommendation for an untested {gene} applies")
+        return GeneKeys(gene, (), problem=why)
+    keys: set[str] = set()
+    sources: list[Diplotype | None] = list(call.candidates) or [None]
+    for dip in sources:
+        got, problem = diplotype_keys(gene, dip, call.phenotype, call.activity_score, valid, gene_results)
+        if problem:
+            if gene.startswith("HLA-") and NO_RESULT in valid:
+                return GeneKeys(gene, (NO_RESULT,),
+                                note=f"{problem}; CPIC's recommendation for an untested {gene} applies")
+            if call.status == "ambiguous" or len(sources) > 1:
+                problem = f"{problem} (candidates: {', '.join(call.diplotypes)})"
+            return GeneKeys(gene, (), problem=problem)
+        keys |= got
+    note = None
+    if call.status == "ambiguous" or len(sources) > 1:
+        note = f"{gene} is ambiguous ({', '.join(call.diplotypes)})"
+    elif len(keys) > 1:
+        note = f"{gene} phenotype {call.phenotype or ''} covers several CPIC activity scores".replace("  ", " ")
+    return GeneKeys(gene, tuple(sorted(keys)), note=note)
