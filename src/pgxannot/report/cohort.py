@@ -1,0 +1,173 @@
+"""The whole run at a glance: ``results/cohort/summary.html`` and ``calls.tsv``.
+
+Aggregates the per-sample report dicts (never the raw calls): call rates per gene,
+phenotype frequencies per gene as inline SVG bar charts, missing-position hot spots,
+samples with actionable current medications or high-risk findings, and links to
+each patient's report.
+"""
+
+from __future__ import annotations
+
+import urllib.parse
+from collections import Counter, defaultdict
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from pgxannot.report.common import as_list, is_actionable, text
+from pgxannot.report.html import environment
+from pgxannot.report.text import format_tsv, tsv_rows
+
+CALLED = ("called", "outside_call")
+STATUS_ORDER = ("called", "outside_call", "ambiguous", "not_called")
+STATUS_COLOURS = {"called": "#1a6b35", "outside_call": "#4c9a63", "ambiguous": "#b7791f",
+                  "not_called": "#9aa3ad"}
+HOTSPOTS = 25
+
+
+def safe_link(href: Any) -> str | None:
+    """A report link fit for ``href``: a relative path (percent-encoded) or an https URL.
+
+    Anything with another scheme (``javascript:``, ``data:``, ``file:``, ``http:``) is
+    refused, so the cohort page never links out of the results folder unexpectedly.
+    """
+    if not isinstance(href, str) or not href.strip():
+        return None
+    h = href.strip()
+    if h.lower().startswith("https://"):
+        return h if not any(c in h for c in "\"'<>` \t\r\n\\") else None
+    parsed = urllib.parse.urlsplit(h)
+    if parsed.scheme or parsed.netloc or h.startswith("//") or "\\" in h:
+        return None
+    return urllib.parse.quote(h, safe="/._-~#%")
+
+
+def bar_chart(items: Sequence[tuple[str, int]], total: int, *, width: int = 560,
+              label_width: int = 210, row: int = 22) -> dict[str, Any]:
+    """Geometry of a horizontal bar chart (the template draws it as inline SVG)."""
+    bar_space = width - label_width - 90
+    top = max((c for _, c in items), default=0) or 1
+    bars = []
+    for i, (label, count) in enumerate(items):
+        pct = 100.0 * count / total if total else 0.0
+        bars.append({
+            "label": label, "count": count, "pct": f"{pct:.0f}",
+            "y": i * row + 3, "ty": i * row + row // 2 + 5,
+            "w": max(round(bar_space * count / top, 1), 1.0 if count else 0.0),
+            "x": label_width,
+        })
+    return {"width": width, "height": len(items) * row + 6, "label_x": label_width - 6,
+            "bars": bars, "bar_h": row - 7, "count_pad": 6}
+
+
+def stacked_bar(counts: Mapping[str, int], total: int, width: int = 240) -> list[dict[str, Any]]:
+    x = 0.0
+    segs = []
+    for s in STATUS_ORDER:
+        c = counts.get(s, 0)
+        if not c or not total:
+            continue
+        w = width * c / total
+        segs.append({"status": s, "x": round(x, 2), "w": round(w, 2), "colour": STATUS_COLOURS[s],
+                     "count": c})
+        x += w
+    return segs
+
+
+def _phenotype_label(g: Mapping[str, Any]) -> str:
+    if g.get("phenotype"):
+        return str(g["phenotype"])
+    status = g.get("status")
+    if status == "not_called":
+        return "(not called)"
+    if status == "ambiguous":
+        return "(ambiguous)"
+    return "(no phenotype)"
+
+
+def cohort_view(reports: Sequence[Mapping[str, Any]], report_links: Mapping[str, str]) -> dict[str, Any]:
+    n = len(reports)
+    gene_status: dict[str, Counter[str]] = defaultdict(Counter)
+    gene_pheno: dict[str, Counter[str]] = defaultdict(Counter)
+    missing: Counter[tuple[str, str]] = Counter()
+    samples = []
+    attention = []
+    kb_versions: Counter[str] = Counter()
+    times = []
+    for d in reports:
+        sample = text(d.get("sample"))
+        genes = [g for g in d.get("genes") or [] if isinstance(g, Mapping)]
+        for g in genes:
+            gene = text(g.get("gene"))
+            gene_status[gene][str(g.get("status"))] += 1
+            gene_pheno[gene][_phenotype_label(g)] += 1
+            for p in set(as_list(g.get("missing_positions"))):
+                missing[(str(p), gene)] += 1
+        drugs = [x for x in d.get("drugs") or [] if isinstance(x, Mapping)]
+        act = sorted({text(x.get("drug")) for x in drugs if x.get("current_medication") and is_actionable(x)})
+        high = [f"{text(f.get('gene'))} {text(f.get('classification'))}"
+                for f in d.get("findings") or [] if isinstance(f, Mapping) and f.get("high_risk")]
+        statuses = Counter(str(g.get("status")) for g in genes)
+        prov = d.get("provenance") or {}
+        kb = prov.get("knowledge_base")
+        if isinstance(kb, Mapping):
+            kb_versions["; ".join(f"{k} {text(v)}" for k, v in kb.items())] += 1
+        if prov.get("generated_at"):
+            times.append(str(prov["generated_at"]))
+        row = {
+            "sample": sample,
+            "href": safe_link(report_links.get(sample)),
+            "genes": len(genes),
+            "called": statuses["called"] + statuses["outside_call"],
+            "ambiguous": statuses["ambiguous"],
+            "not_called": statuses["not_called"],
+            "actionable": act,
+            "high_risk": high,
+            "her2": text(d.get("her2_status")) if d.get("her2_status") is not None else "",
+        }
+        samples.append(row)
+        if act or high:
+            attention.append(row)
+    genes_sorted = sorted(gene_status)
+    gene_rows = []
+    for gene in genes_sorted:
+        st = gene_status[gene]
+        total = sum(st.values())
+        called = st["called"] + st["outside_call"]
+        gene_rows.append({
+            "gene": gene, "total": total, "called": st["called"], "outside_call": st["outside_call"],
+            "ambiguous": st["ambiguous"], "not_called": st["not_called"],
+            "rate": f"{100.0 * called / total:.1f}" if total else "0.0",
+            "segments": stacked_bar(st, total),
+        })
+    pheno_charts = []
+    for gene in genes_sorted:
+        items = sorted(gene_pheno[gene].items(), key=lambda kv: (-kv[1], kv[0]))
+        pheno_charts.append({"gene": gene, "total": sum(gene_pheno[gene].values()),
+                             "chart": bar_chart(items, sum(gene_pheno[gene].values()))})
+    hot = sorted(missing.items(), key=lambda kv: (-kv[1], kv[0][1], kv[0][0]))[:HOTSPOTS]
+    hotspots = [{"position": p, "gene": g, "samples": c, "pct": f"{100.0 * c / n:.0f}" if n else "0"}
+                for (p, g), c in hot]
+    return {
+        "n": n,
+        "generated_at": max(times) if times else "",
+        "samples": samples,
+        "attention": attention,
+        "genes": gene_rows,
+        "phenotypes": pheno_charts,
+        "hotspots": hotspots,
+        "missing_total": len(missing),
+        "kb_versions": sorted(kb_versions.items(), key=lambda kv: (-kv[1], kv[0])),
+        "colours": STATUS_COLOURS,
+    }
+
+
+def render_cohort(reports: list[dict[str, Any]], *, report_links: dict[str, str]) -> tuple[str, str]:
+    """``(summary.html, calls.tsv)`` for a run.
+
+    ``report_links`` maps sample -> link to its HTML report, relative to the summary
+    page (e.g. ``"../reports/S1.html"``); unsafe links are shown without a link.
+    ``calls.tsv`` is every sample's :func:`render_tsv` rows under one header.
+    """
+    html = environment().get_template("cohort.html.j2").render(c=cohort_view(reports, report_links))
+    tsv = format_tsv(row for d in reports for row in tsv_rows(d))
+    return html, tsv

@@ -1,0 +1,346 @@
+"""The self-contained clinician HTML report of one sample.
+
+:func:`render_html` turns the report dict into a view model (pure Python: ordering,
+wording, 'not analysed' vs 'nothing found') and renders it with Jinja2, autoescape
+on, from ``templates/report.html.j2``. The page has no scripts and loads nothing:
+CSS is inline, charts are inline SVG, and a Content-Security-Policy forbids any
+fetch. Only ``https://`` guideline and evidence links are clickable.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from functools import cache
+from typing import Any
+
+import jinja2
+
+from pgxannot.report.common import (
+    ACTION_LABELS,
+    ACTIONS,
+    CATEGORY_LABELS,
+    LIGHT_LABELS,
+    SOURCE_LABELS,
+    STATUS_LABELS,
+    action_rank,
+    as_list,
+    flatten,
+    is_actionable,
+    light_of,
+    safe_href,
+    text,
+    unique,
+    yes,
+)
+from pgxannot.report.diff import describe_change, diff_reports
+
+CSP = ("default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
+       "base-uri 'none'; form-action 'none'")
+
+
+@cache
+def environment() -> jinja2.Environment:
+    """The Jinja2 environment of every HTML output (autoescape always on)."""
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("pgxannot.report", "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.globals["CSP"] = CSP
+    return env
+
+
+def render_html(d: Mapping[str, Any], *, previous: Mapping[str, Any] | None = None) -> str:
+    """The clinician report as one self-contained HTML page.
+
+    ``previous`` is the last report of the same sample: when given, a "changed since
+    the last report" section lists new, changed and removed calls, drugs and findings.
+    """
+    return environment().get_template("report.html.j2").render(r=report_view(d, previous))
+
+
+# ---------------------------------------------------------------- view model
+
+
+def report_view(d: Mapping[str, Any], previous: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """Everything the template shows, worded and ordered; no call is recomputed."""
+    patient = d.get("patient") or {}
+    meds = d.get("medications") or {}
+    genes = [gene_view(g) for g in d.get("genes") or []]
+    drugs = [drug_view(x) for x in d.get("drugs") or []]
+    findings = [finding_view(f) for f in d.get("findings") or []]
+    prov = d.get("provenance") or {}
+    listed_meds = [str(m) for m in as_list(patient.get("medications"))]
+    current = [x for x in drugs if x["current"]]
+    counts = {s: sum(1 for g in genes if g["status"] == s) for s in STATUS_LABELS}
+    return {
+        "sample": text(d.get("sample")),
+        "patient": {
+            "sex": text(patient.get("sex")) or "not stated",
+            "medications": listed_meds,
+            "tumor_type": text(patient.get("tumor_type")),
+            "secondary_findings": _secondary_label(patient),
+        },
+        "meds_recognized": [str(m) for m in as_list(meds.get("recognized"))],
+        "meds_not_recognized": [str(m) for m in as_list(meds.get("not_recognized"))],
+        "generated_at": text(prov.get("generated_at")),
+        "version": text(prov.get("pgxannot_version")),
+        "counts": {
+            "genes": len(genes), **counts,
+            "drugs": len(drugs),
+            "actionable": sum(1 for x in drugs if x["actionable"]),
+            "findings": len(findings),
+        },
+        "has_medications": bool(listed_meds) or bool(current),
+        "current_actionable": sorted((x for x in current if x["actionable"]),
+                                     key=lambda x: (x["rank"], x["drug"].lower())),
+        "current_unassessed": [x for x in current if x["light"] == "grey"],
+        "current_standard": [x for x in current if x["light"] == "green"],
+        "high_risk": [f for f in findings if f["high_risk"]],
+        "drug_groups": drug_groups(drugs),
+        "genes": genes,
+        "germline": section_view(d, "germline", findings),
+        "somatic": section_view(d, "somatic", findings),
+        "copy_number": section_view(d, "copy_number", findings),
+        "her2": her2_view(d),
+        "limitations": limitations_view(d, genes, drugs),
+        "changes": changes_view(previous, d) if previous is not None else None,
+        "provenance": provenance_view(prov),
+    }
+
+
+def _secondary_label(patient: Mapping[str, Any]) -> str:
+    value = patient.get("secondary_findings")
+    if value is None:
+        return "yes (default)"
+    return "yes" if yes(value) else "no"
+
+
+def gene_view(g: Mapping[str, Any]) -> dict[str, Any]:
+    status = str(g.get("status"))
+    candidates = [
+        {
+            "diplotype": text(c.get("diplotype")),
+            "phenotype": text(c.get("phenotype")),
+            "activity_score": text(c.get("activity_score")),
+            "functions": ", ".join(text(f) or "unknown" for f in as_list(c.get("functions"))),
+        }
+        for c in as_list(g.get("candidates")) if isinstance(c, Mapping)
+    ]
+    diplotypes = [str(x) for x in as_list(g.get("diplotypes"))]
+    phenotype = text(g.get("phenotype"))
+    if not phenotype and status == "ambiguous" and len({c["phenotype"] for c in candidates}) > 1:
+        phenotype_note = "differs between candidates"
+    else:
+        phenotype_note = ""
+    missing = [str(p) for p in as_list(g.get("missing_positions"))]
+    return {
+        "gene": text(g.get("gene")),
+        "status": status,
+        "status_label": STATUS_LABELS.get(status, status),
+        "diplotypes": diplotypes,
+        "phenotype": phenotype,
+        "phenotype_note": phenotype_note,
+        "activity_score": text(g.get("activity_score")),
+        "missing": missing,
+        "source": SOURCE_LABELS.get(str(g.get("source")), text(g.get("source")) or "—"),
+        "reason": text(g.get("reason")),
+        "warnings": [str(w) for w in as_list(g.get("warnings"))],
+        "variants": [str(v) for v in as_list(g.get("variants"))],
+        "candidates": candidates if status == "ambiguous" or len(candidates) > 1 else [],
+        "needs_outside_call": bool((g.get("extra") or {}).get("needs_outside_call"))
+        if isinstance(g.get("extra"), Mapping) else False,
+    }
+
+
+def drug_view(x: Mapping[str, Any]) -> dict[str, Any]:
+    action = str(x.get("action"))
+    light = light_of(x)
+    guideline = x.get("guideline") if isinstance(x.get("guideline"), Mapping) else {}
+    lookup = x.get("lookup") if isinstance(x.get("lookup"), Mapping) else {}
+    return {
+        "drug": text(x.get("drug")),
+        "genes": ", ".join(str(g) for g in as_list(x.get("genes"))),
+        "classification": text(x.get("classification")),
+        "action": action,
+        "action_label": ACTION_LABELS.get(action, action),
+        "rank": action_rank(action),
+        "light": light,
+        "light_label": LIGHT_LABELS[light],
+        "actionable": is_actionable(x),
+        "current": bool(x.get("current_medication")),
+        "recommendation": text(x.get("recommendation")),
+        "dose_change_percent": x.get("dose_change_percent"),
+        "lookup": [f"{k}: {text(v)}" for k, v in lookup.items()],
+        "population": text(x.get("population")),
+        "cpic_level": text(x.get("cpic_level")),
+        "fda_label": text(x.get("fda_label")),
+        "guideline_name": text(guideline.get("name")),
+        "guideline_url": text(guideline.get("url")),
+        "guideline_href": safe_href(guideline.get("url")),
+        "pmids": [str(p) for p in as_list(guideline.get("pmids"))],
+        "reason": text(x.get("reason")),
+        "cpic_text": text(x.get("cpic_text")),
+        "other_populations": [
+            {k: text(o.get(k)) for k in ("population", "classification", "action", "recommendation")}
+            | {"action_label": ACTION_LABELS.get(str(o.get("action")), text(o.get("action")))}
+            for o in as_list(x.get("other_populations")) if isinstance(o, Mapping)
+        ],
+    }
+
+
+def drug_groups(drugs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Drugs grouped by action, most urgent first; within a group current meds first."""
+    groups = []
+    known = set(ACTIONS)
+    for action in (*ACTIONS, None):
+        members = [x for x in drugs if (x["action"] == action if action else x["action"] not in known)]
+        if not members:
+            continue
+        members.sort(key=lambda x: (not x["current"], x["drug"].lower()))
+        label = ACTION_LABELS.get(action, "Other") if action else "Other"
+        groups.append({"action": action or "other", "label": label, "drugs": members,
+                       "light": members[0]["light"]})
+    return groups
+
+
+def stars_text(stars: Any) -> str:
+    if not isinstance(stars, int) or isinstance(stars, bool) or not 0 <= stars <= 4:
+        return ""
+    return "★" * stars + "☆" * (4 - stars)
+
+
+def finding_view(f: Mapping[str, Any]) -> dict[str, Any]:
+    evidence = []
+    for e in as_list(f.get("evidence")):
+        if not isinstance(e, Mapping):
+            evidence.append({"source": text(e), "id": "", "detail": "", "url": "", "href": None})
+            continue
+        evidence.append({
+            "source": text(e.get("source")), "id": text(e.get("id")),
+            "detail": text(e.get("detail")), "url": text(e.get("url")),
+            "href": safe_href(e.get("url")),
+        })
+    stars = f.get("stars")
+    category = str(f.get("category"))
+    return {
+        "category": category,
+        "category_label": CATEGORY_LABELS.get(category, category),
+        "gene": text(f.get("gene")),
+        "variant": text(f.get("variant")),
+        "classification": text(f.get("classification")),
+        "zygosity": text(f.get("zygosity")),
+        "condition": text(f.get("condition")),
+        "interpretation": text(f.get("interpretation")),
+        "inheritance": text(f.get("inheritance")),
+        "stars": stars if isinstance(stars, int) and not isinstance(stars, bool) else None,
+        "stars_text": stars_text(stars),
+        "review_status": text(f.get("review_status")),
+        "tier": text(f.get("tier")),
+        "therapies": [
+            {k: text(t.get(k)) for k in ("therapy", "evidence_level", "significance", "tumor_type", "citation")}
+            for t in as_list(f.get("therapies")) if isinstance(t, Mapping)
+        ],
+        "copy_number": f.get("copy_number"),
+        "incidental": bool(f.get("incidental")),
+        "high_risk": bool(f.get("high_risk")),
+        "phase_known": f.get("phase_known"),
+        "evidence": evidence,
+    }
+
+
+def section_view(d: Mapping[str, Any], category: str, findings: list[dict[str, Any]]) -> dict[str, Any]:
+    """Findings of one category and whether the analysis ran at all.
+
+    ``analyses[category]`` decides when present; otherwise germline is analysed
+    whenever a report exists, somatic when a tumour type is given or somatic findings
+    exist, copy number when HER2 has a status or copy-number findings exist.
+    """
+    mine = [f for f in findings if f["category"] == category]
+    analyses = d.get("analyses") if isinstance(d.get("analyses"), Mapping) else {}
+    patient = d.get("patient") or {}
+    flag = analyses.get(category)
+    if isinstance(flag, bool):
+        analysed = flag or bool(mine)
+    elif category == "germline":
+        analysed = True
+    elif category == "somatic":
+        analysed = bool(patient.get("tumor_type")) or bool(mine)
+    else:
+        analysed = d.get("her2_status") is not None or bool(mine)
+    return {"analysed": analysed, "findings": mine}
+
+
+HER2_LABELS = {
+    "amplified": "ERBB2 (HER2) amplified",
+    "not amplified": "ERBB2 (HER2) not amplified",
+    "not assessed": "ERBB2 (HER2) not assessed: the copy-number input did not allow a call over ERBB2",
+}
+
+
+def her2_view(d: Mapping[str, Any]) -> dict[str, Any]:
+    status = d.get("her2_status")
+    if status is None:
+        return {"status": None, "label": "Not analysed (no copy-number input for this sample)",
+                "light": "grey"}
+    status = str(status)
+    light = {"amplified": "red", "not amplified": "green"}.get(status, "grey")
+    return {"status": status, "label": HER2_LABELS.get(status, status), "light": light}
+
+
+def limitations_view(d: Mapping[str, Any], genes: list[dict[str, Any]],
+                     drugs: list[dict[str, Any]]) -> dict[str, Any]:
+    not_called = [{"gene": g["gene"], "reason": g["reason"] or "no reason recorded"}
+                  for g in genes if g["status"] == "not_called"]
+    ambiguous = [{"gene": g["gene"], "diplotypes": g["diplotypes"], "reason": g["reason"]}
+                 for g in genes if g["status"] == "ambiguous"]
+    outside = [g["gene"] for g in genes if g["status"] == "outside_call"]
+    needs_outside = [g["gene"] for g in genes
+                     if g["status"] == "not_called" and (g["needs_outside_call"]
+                                                         or "outside call" in g["reason"].lower())]
+    unavailable = [{"drug": x["drug"], "reason": x["reason"] or "no reason recorded"}
+                   for x in drugs if x["action"] == "not_available"]
+    gene_warnings = [f"{g['gene']}: {w}" for g in genes for w in g["warnings"]]
+    # limitations that only repeat a gene listed above ("CYP2D6 not called: ...") are not shown twice
+    listed = tuple(f"{g['gene']} not called" for g in not_called) + tuple(
+        f"{g['gene']} ambiguous" for g in ambiguous)
+    other = [str(s) for s in as_list(d.get("limitations")) if not str(s).startswith(listed)]
+    return {
+        "other": other,
+        "assumptions": unique([*(str(s) for s in as_list(d.get("assumptions"))), *gene_warnings]),
+        "not_called": not_called,
+        "ambiguous": ambiguous,
+        "outside": outside,
+        "needs_outside": needs_outside,
+        "unavailable": unavailable,
+    }
+
+
+def changes_view(previous: Mapping[str, Any], d: Mapping[str, Any]) -> dict[str, Any]:
+    changes = diff_reports(previous, d)
+    prev_time = text((previous.get("provenance") or {}).get("generated_at"))
+    return {
+        "previous_generated_at": prev_time,
+        "entries": [
+            {"section": c["section"], "key": c["key"], "change": c["change"],
+             "detail": describe_change(c)}
+            for c in changes
+        ],
+    }
+
+
+def provenance_view(prov: Mapping[str, Any]) -> dict[str, Any]:
+    command = prov.get("command")
+    return {
+        "version": text(prov.get("pgxannot_version")),
+        "knowledge_base": flatten(prov.get("knowledge_base") or {}),
+        "inputs": flatten(prov.get("inputs") or {}),
+        "config": flatten(prov.get("config") or {}),
+        "command": " ".join(str(c) for c in command) if isinstance(command, list) else text(command),
+        "generated_at": text(prov.get("generated_at")),
+        "other": flatten({k: v for k, v in prov.items() if k not in (
+            "pgxannot_version", "knowledge_base", "inputs", "config", "command", "generated_at")}),
+    }

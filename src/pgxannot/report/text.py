@@ -1,0 +1,121 @@
+"""The JSON and TSV forms of a per-sample report.
+
+JSON is the single source every other output is rendered from; TSV is a flat view
+of it (one row per gene call, drug and finding) for spreadsheets and pandas.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from pgxannot.errors import OutputError
+from pgxannot.report.common import light_of, text
+
+# Top-level keys in contract order; unknown keys follow, sorted.
+TOP_LEVEL_ORDER: tuple[str, ...] = (
+    "sample", "patient", "genes", "drugs", "medications", "findings", "her2_status",
+    "analyses", "limitations", "assumptions", "provenance",
+)
+
+TSV_COLUMNS: tuple[str, ...] = (
+    "sample",
+    "section",  # gene | drug | finding
+    "gene",  # gene symbol; drugs: ';'-joined genes
+    "status",  # gene: call status; drug: action; finding: classification
+    "diplotypes",  # ';'-joined candidates, best first
+    "phenotype",
+    "activity_score",
+    "missing_positions",  # count of PGx positions absent from the input
+    "source",
+    "drug",
+    "current_medication",
+    "traffic_light",
+    "classification",  # CPIC strength (drug) / clinical classification (finding)
+    "recommendation",
+    "dose_change_percent",
+    "category",
+    "variant",
+    "zygosity",
+    "condition",
+    "stars",
+    "tier",
+    "high_risk",
+    "note",  # why not called / not available; interpretation
+)
+
+
+def canonical(d: Mapping[str, Any]) -> dict[str, Any]:
+    """The report with top-level keys in contract order (nested order kept)."""
+    known = [k for k in TOP_LEVEL_ORDER if k in d]
+    rest = sorted(k for k in d if k not in TOP_LEVEL_ORDER)
+    return {k: d[k] for k in (*known, *rest)}
+
+
+def render_json(d: Mapping[str, Any]) -> str:
+    """The report as pretty JSON (UTF-8 text, 2-space indent, trailing newline).
+
+    Deterministic for equal input; NaN/Infinity are refused (not valid JSON).
+    """
+    try:
+        return json.dumps(canonical(d), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+    except (TypeError, ValueError) as exc:
+        raise OutputError(f"report of {d.get('sample')!r} cannot be written as JSON: {exc}",
+                          hint="this is a bug in the stage that assembled the report") from exc
+
+
+def _cell(value: Any) -> str:
+    if isinstance(value, float) and not math.isfinite(value):
+        return ""
+    s = text(value)
+    return " ".join(s.split()) if any(c in s for c in "\t\r\n") else s
+
+
+def tsv_rows(d: Mapping[str, Any]) -> list[dict[str, str]]:
+    """The flat rows of one report (dicts over :data:`TSV_COLUMNS`)."""
+    sample = d.get("sample", "")
+    rows: list[dict[str, Any]] = []
+    for g in d.get("genes") or []:
+        rows.append({
+            "section": "gene", "gene": g.get("gene"), "status": g.get("status"),
+            "diplotypes": g.get("diplotypes"), "phenotype": g.get("phenotype"),
+            "activity_score": g.get("activity_score"),
+            "missing_positions": len(g.get("missing_positions") or []),
+            "source": g.get("source"), "note": g.get("reason"),
+        })
+    for x in d.get("drugs") or []:
+        rows.append({
+            "section": "drug", "gene": x.get("genes"), "status": x.get("action"),
+            "drug": x.get("drug"), "current_medication": bool(x.get("current_medication")),
+            "traffic_light": light_of(x), "classification": x.get("classification"),
+            "recommendation": x.get("recommendation"),
+            "dose_change_percent": x.get("dose_change_percent"), "note": x.get("reason"),
+        })
+    for f in d.get("findings") or []:
+        rows.append({
+            "section": "finding", "gene": f.get("gene"), "status": f.get("classification"),
+            "classification": f.get("classification"), "category": f.get("category"),
+            "variant": f.get("variant"), "zygosity": f.get("zygosity"),
+            "condition": f.get("condition"), "stars": f.get("stars"), "tier": f.get("tier"),
+            "high_risk": bool(f.get("high_risk")) if "high_risk" in f else None,
+            "note": f.get("interpretation"),
+        })
+    return [{c: _cell(sample if c == "sample" else r.get(c)) for c in TSV_COLUMNS} for r in rows]
+
+
+def format_tsv(rows: Iterable[Mapping[str, str]]) -> str:
+    lines = ["\t".join(TSV_COLUMNS)]
+    lines.extend("\t".join(r[c] for c in TSV_COLUMNS) for r in rows)
+    return "\n".join(lines) + "\n"
+
+
+def render_tsv(d: Mapping[str, Any]) -> str:
+    """One header line, then one row per gene call, drug and finding, in report order.
+
+    Columns are :data:`TSV_COLUMNS` (always all of them; empty where not applicable);
+    lists are ``;``-joined, booleans ``yes``/``no``, tabs and newlines in text become
+    spaces.
+    """
+    return format_tsv(tsv_rows(d))

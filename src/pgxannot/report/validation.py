@@ -1,0 +1,67 @@
+"""The JSON Schema of the per-sample report and its validation.
+
+The schema ships as package data (``report/schema/report.schema.json``, JSON Schema
+draft 2020-12). Its required fields are the contract's minimum; optional fields are
+typed when present so a renderer can rely on them.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from importlib.resources import files
+from typing import Any
+
+from pgxannot.errors import OutputError
+
+SCHEMA_RESOURCE = ("schema", "report.schema.json")
+
+
+def schema_text() -> str:
+    """The report JSON Schema exactly as shipped."""
+    return files("pgxannot.report").joinpath(*SCHEMA_RESOURCE).read_text(encoding="utf-8")
+
+
+REPORT_SCHEMA: dict[str, Any] = json.loads(schema_text())
+
+
+@cache
+def _validator() -> Any:
+    from jsonschema import Draft202012Validator
+
+    Draft202012Validator.check_schema(REPORT_SCHEMA)
+    return Draft202012Validator(REPORT_SCHEMA)
+
+
+def json_path(path: Any) -> str:
+    """``deque(['genes', 2, 'status'])`` -> ``$.genes[2].status``."""
+    out = "$"
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else f".{part}"
+    return out
+
+
+def validate_report(d: Any) -> None:
+    """Raise :class:`OutputError` naming the JSON path of the first problem, if any.
+
+    "First" is deterministic: the error whose path sorts first (document order of
+    list indexes, then key names).
+    """
+    errors = list(_validator().iter_errors(d))
+    if not errors:
+        return
+    first = min(errors, key=lambda e: ([str(p).zfill(8) if isinstance(p, int) else str(p)
+                                        for p in e.absolute_path], e.message))
+    where = json_path(first.absolute_path)
+    sample = d.get("sample") if isinstance(d, dict) else None
+    raise OutputError(
+        f"report{' of ' + repr(sample) if isinstance(sample, str) else ''} does not match the "
+        f"report schema: {_short(first.message)}",
+        where=where,
+        hint="this is a bug in the stage that assembled the report; please report it",
+    )
+
+
+def _short(message: str, limit: int = 160) -> str:
+    message = " ".join(message.split())
+    return message if len(message) <= limit else message[: limit - 1] + "…"

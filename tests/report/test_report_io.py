@@ -1,0 +1,38 @@
+"""write_atomic: whole file or nothing, no temp files left behind."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from pgxannot.errors import OutputError
+from pgxannot.report import write_atomic
+
+
+def test_writes_creates_folder_and_replaces(tmp_path):
+    target = tmp_path / "reports" / "S1.json"
+    write_atomic(target, "first\n")
+    assert target.read_text() == "first\n"
+    write_atomic(target, "second ≥\n")
+    assert target.read_text(encoding="utf-8") == "second ≥\n"
+    assert sorted(p.name for p in target.parent.iterdir()) == ["S1.json"]
+    assert oct(target.stat().st_mode & 0o777) != oct(0o600)  # not mkstemp's private mode
+
+
+def test_unwritable_target_raises_output_error_and_cleans_up(tmp_path):
+    folder = tmp_path / "out"
+    folder.mkdir()
+    (folder / "S1.html").mkdir()  # a folder where the file should go: os.replace fails
+    with pytest.raises(OutputError) as err:
+        write_atomic(folder / "S1.html", "x")
+    assert "S1.html" in str(err.value)
+    assert [p.name for p in folder.iterdir()] == ["S1.html"]
+
+
+def test_parent_is_a_file(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    with pytest.raises(OutputError):
+        write_atomic(blocker / "S1.json", "x")
+    assert os.path.isfile(blocker)
