@@ -1,0 +1,368 @@
+"""Build the bundled PGx tables in ``resources/pgx/`` from the reference data.
+
+Run ``python -m pgxannot.kb.pgx_build [--shared DIR] [--out DIR]``. It reads
+
+* PharmCAT allele definitions (``pharmcat/definitions/alleles/*_translation.json``,
+  ``exemptions.json``) and phenotype tables (``pharmcat/phenotypes/*.json``,
+  ``phenotypes_summary.tsv``), definitions version 2025-11-05, MPL-2.0;
+* PyPGx's ``variant-table.csv`` (GRCh37/GRCh38 position pairs, MIT) and
+  ``diplotype-table.csv`` (to cross-check the G6PD rules);
+* the CPIC database extract (``alleles.csv``, ``gene_results.csv``, CC0) for allele
+  functions/activity values of genes whose PharmCAT phenotype JSON is absent
+  (CYP2D6, G6PD, RYR1) and for the CYP2D6 activity-score bands,
+
+and writes one compact JSON per gene under ``resources/pgx/genes/`` plus
+``resources/pgx/index.json``. Output is deterministic (sorted keys, stable order).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import re
+import sys
+from collections import Counter, defaultdict
+from pathlib import Path
+from typing import Any
+
+from pgxannot.errors import KnowledgeBaseError
+from pgxannot.paths import shared_data_dir
+
+VCF_GENES = (
+    "ABCG2", "CACNA1S", "CFTR", "CYP2B6", "CYP2C19", "CYP2C9", "CYP3A4", "CYP3A5", "CYP4F2",
+    "DPYD", "G6PD", "IFNL3", "NAT2", "NUDT15", "RYR1", "SLCO1B1", "TPMT", "UGT1A1", "VKORC1",
+)
+OUTSIDE_GENES = ("CYP2D6", "HLA-A", "HLA-B", "MT-RNR1")
+# PharmCAT sets undocumented alternates to reference for these (toxicity genes).
+UNDOCUMENTED_AS_REFERENCE = ("CACNA1S", "DPYD", "G6PD", "NUDT15", "RYR1", "TPMT")
+# Genes whose unphased calls list every variant and take the two lowest-function alleles.
+LOWEST_TWO_GENES = ("DPYD", "RYR1")
+HLA_STATUS_ALLELES = {"HLA-A": ("*31:01",), "HLA-B": ("*15:02", "*57:01", "*58:01")}
+MT_NAME = re.compile(r"^m\.(\d+)([ACGT])>([ACGT])$")
+
+
+def _read_json(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise KnowledgeBaseError("source file missing", path=path,
+                                 hint="check the shared data folder") from exc
+
+
+def _grch37_map(shared: Path) -> dict[tuple[str, int], tuple[int, str, str]]:
+    """(chrom, GRCh38 pos) -> (GRCh37 pos, GRCh38 ref, GRCh37 ref) from PyPGx."""
+    out: dict[tuple[str, int], tuple[int, str, str]] = {}
+    with open(shared / "pypgx" / "variant-table.csv", newline="", encoding="utf-8") as fh:
+        for row in csv.DictReader(fh):
+            try:
+                p38, p37 = int(row["GRCh38Position"]), int(row["GRCh37Position"])
+            except ValueError:
+                continue
+            chrom = "chrM" if row["Chromosome"] in ("M", "MT") else f"chr{row['Chromosome']}"
+            out.setdefault((chrom, p38), (p37, row["GRCh38Allele"], row["GRCh37Allele"]))
+    return out
+
+
+def _cpic_alleles(shared: Path) -> dict[str, dict[str, tuple[str | None, str | None]]]:
+    """gene -> allele -> (clinical function, activity value) from the CPIC extract."""
+    out: dict[str, dict[str, tuple[str | None, str | None]]] = defaultdict(dict)
+    path = shared / "cpic" / "cpic_db_v1.54.0_extract" / "alleles.csv"
+    with open(path, newline="", encoding="utf-8") as fh:
+        for row in csv.DictReader(fh):
+            func = row["clinical_function"] or None
+            act = row["activity_value"] or None
+            out[row["gene"]][row["allele_name"]] = (func, act)
+    return out
+
+
+def _cpic_results(shared: Path) -> dict[str, list[tuple[str, str]]]:
+    out: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    path = shared / "cpic" / "cpic_db_v1.54.0_extract" / "gene_results.csv"
+    with open(path, newline="", encoding="utf-8") as fh:
+        for row in csv.DictReader(fh):
+            out[row["gene"]].append((row["phenotype_result"], row["activity_score"]))
+    return out
+
+
+def _summary(shared: Path) -> dict[str, dict[str, list[str]]]:
+    out: dict[str, dict[str, list[str]]] = {}
+    path = shared / "pharmcat" / "phenotypes" / "phenotypes_summary.tsv"
+    with open(path, newline="", encoding="utf-8") as fh:
+        for row in csv.DictReader(fh, delimiter="\t"):
+            out[row["Gene"]] = {
+                "alleles": [a for a in (row["Named Alleles"] or "").split(";") if a],
+                "phenotypes": [a for a in (row["CPIC Phenotypes"] or "").split(";") if a],
+                "scores": [a for a in (row["CPIC Activity Scores"] or "").split(";") if a],
+            }
+    return out
+
+
+def _pair_key(a: str, b: str) -> str:
+    return "|".join(sorted((a, b)))
+
+
+def _phenotypes_from_pharmcat(pheno: dict[str, Any]) -> dict[str, Any]:
+    """Allele function table and function-pair -> (phenotype, lookup key, activity score)."""
+    alleles = {
+        a["name"]: {"function": a["functionValue"], "activity": a["activityValue"], "key": a["lookupKey"]}
+        for a in pheno["namedAlleles"]
+    }
+    pairs: dict[str, list[str | None]] = {}
+    singles: dict[str, list[str | None]] = {}
+    for dip in pheno["diplotypes"]:
+        keys = [alleles[n]["key"] for n, c in dip["diplotypekey"].items() for _ in range(c)]
+        value = [dip["generesult"], dip["lookupkey"], dip["activityScore"]]
+        target = singles if len(keys) == 1 else pairs
+        k = keys[0] if len(keys) == 1 else _pair_key(keys[0], keys[1])
+        if k in target and target[k] != value:
+            raise KnowledgeBaseError(f"{pheno['gene']}: function pair {k} maps to two phenotypes")
+        target[k] = value
+    return {"alleles": alleles, "pairs": pairs, "single": singles}
+
+
+def _cpic_function_phenotypes(gene: str, names: list[str], cpic: dict[str, tuple[str | None, str | None]],
+                              ) -> dict[str, Any]:
+    """Allele table built from the CPIC extract (genes without a PharmCAT phenotype JSON)."""
+    alleles: dict[str, dict[str, str | None]] = {}
+    for name in names:
+        func, act = cpic.get(name, (None, None))
+        alleles[name] = {"function": func, "activity": act, "key": act if gene == "CYP2D6" else func}
+    for name, (func, act) in sorted(cpic.items()):
+        alleles.setdefault(name, {"function": func, "activity": act, "key": act if gene == "CYP2D6" else func})
+    return alleles
+
+
+def _g6pd_rules(shared: Path, alleles: dict[str, dict[str, str | None]]) -> tuple[dict, dict]:
+    """G6PD function-pair rules (CPIC 2022 logic), cross-checked against PyPGx's diplotype table."""
+    def cls(f: str | None) -> str:
+        if f is None or f.startswith("Uncertain"):
+            return "U"
+        return {"IV/Normal": "N", "I/Deficient with CNSHA": "C"}.get(f, "D" if "Deficient" in f else "U")
+
+    def female(a: str, b: str) -> str:
+        s = {cls(a), cls(b)}
+        if "U" in s:
+            return "Indeterminate"
+        if s == {"N"}:
+            return "Normal"
+        if "N" in s:
+            return "Variable"
+        if s == {"C"}:
+            return "Deficient with CNSHA"
+        return "Deficient"
+
+    def male(a: str) -> str:
+        return {"N": "Normal", "D": "Deficient", "C": "Deficient with CNSHA", "U": "Indeterminate"}[cls(a)]
+
+    funcs = sorted({v["function"] for v in alleles.values() if v["function"]})
+    pairs = {_pair_key(a, b): [female(a, b), female(a, b), None] for a in funcs for b in funcs}
+    singles = {a: [male(a), male(a), None] for a in funcs}
+    # cross-check: PyPGx's female diplotypes must agree with these rules
+    disagree = Counter()
+    with open(shared / "pypgx" / "diplotype-table.csv", newline="", encoding="utf-8") as fh:
+        for row in csv.DictReader(fh):
+            if row["Gene"] != "G6PD" or "MALE" in row["Diplotype"]:
+                continue
+            a, _, b = row["Diplotype"].partition("/")
+            fa, fb = alleles.get(a, {}).get("function"), alleles.get(b, {}).get("function")
+            if fa and fb and pairs[_pair_key(fa, fb)][0] != row["Phenotype"].removeprefix("G6PD "):
+                disagree[(fa, fb, row["Phenotype"].removeprefix("G6PD "))] += 1
+    if sum(disagree.values()) > 0:
+        print(f"note: G6PD rules disagree with PyPGx for {sum(disagree.values())} diplotypes: "
+              f"{disagree.most_common(3)}", file=sys.stderr)
+    return pairs, singles
+
+
+def _mh_rules(alleles: dict[str, dict[str, str | None]]) -> dict:
+    funcs = sorted({v["function"] or "Uncertain function" for v in alleles.values()})
+    def ph(a: str, b: str) -> str:
+        return ("Malignant Hyperthermia Susceptibility" if "Malignant Hyperthermia associated" in (a, b)
+                else "Uncertain Susceptibility")
+    return {_pair_key(a, b): [ph(a, b), ph(a, b), None] for a in funcs for b in funcs}
+
+
+def _cyp2d6_bands(results: list[tuple[str, str]]) -> list[list[Any]]:
+    """[[low, high, phenotype], ...] from the CPIC gene results (numeric scores only)."""
+    band: dict[str, list[float]] = defaultdict(list)
+    for pheno, score in results:
+        try:
+            value = float(score)
+        except ValueError:
+            continue
+        band[pheno].append(value)
+    out = [[min(v), max(v), k] for k, v in band.items()]
+    out.sort()
+    # the top band is open-ended
+    out[-1][1] = None
+    return out
+
+
+def _gene_definitions(gene: str, defs_dir: Path, exemptions: dict[str, Any],
+                      g37: dict[tuple[str, int], tuple[int, str, str]]) -> dict[str, Any]:
+    d = _read_json(defs_dir / f"{gene}_translation.json")
+    ex = exemptions.get(gene, {})
+    ignored_pos = {p["position"] for p in ex.get("ignoredPositions", [])}
+    ignored_alleles = set(ex.get("ignoredAlleles", []))
+    keep = [i for i, v in enumerate(d["variants"]) if v["position"] not in ignored_pos]
+    positions = []
+    for i in keep:
+        v = d["variants"][i]
+        chrom = v["chromosome"]
+        m = g37.get((chrom, v["position"]))
+        pos37 = ref37 = None
+        if m is not None and m[1] == v["ref"]:
+            pos37, ref37 = m[0], m[2]
+        positions.append({
+            "pos": v["position"], "ref": v["ref"], "alts": v["alts"], "rsid": v["rsid"],
+            "pos37": pos37, "ref37": ref37,
+        })
+    alleles = []
+    reference = None
+    for a in d["namedAlleles"]:
+        if a["name"] in ignored_alleles:
+            continue
+        defs = {}
+        for new_i, old_i in enumerate(keep):
+            x = a["alleles"][old_i]
+            if x is not None:
+                defs[str(new_i)] = x
+        if a["reference"]:
+            reference = a["name"]
+        alleles.append({"name": a["name"], "score": len(defs), "def": defs})
+    if reference is None:
+        raise KnowledgeBaseError(f"{gene}: no reference allele in definitions")
+    required = sorted(ex.get("requiredPositions", []))
+    priorities = [{"list": p["list"], "pick": p["pick"]} for p in ex.get("unphasedDiplotypePriorities", [])]
+    return {
+        "chrom": d["chromosome"], "definitions_version": d["version"], "genome_build": d["genomeBuild"],
+        "reference_allele": reference, "positions": positions, "alleles": alleles,
+        "ignored_positions": sorted(ignored_pos), "ignored_alleles": sorted(ignored_alleles),
+        "required_positions": required, "unphased_priorities": priorities,
+        "undocumented_as_reference": gene in UNDOCUMENTED_AS_REFERENCE,
+        "unphased_mode": "lowest_two" if gene in LOWEST_TWO_GENES else "diplotype",
+    }
+
+
+def _mt_rnr1_definitions(names: list[str]) -> dict[str, Any]:
+    """MT-RNR1 single-base positions parsed from the allele names (rCRS = GRCh38 chrM)."""
+    positions, alleles, skipped = [], [{"name": "Reference", "score": 0, "def": {}}], []
+    for name in names:
+        m = MT_NAME.match(name)
+        if not m:
+            if name != "Reference":
+                skipped.append(name)
+            continue
+        pos, ref, alt = int(m.group(1)), m.group(2), m.group(3)
+        idx = next((i for i, p in enumerate(positions) if p["pos"] == pos), None)
+        if idx is None:
+            positions.append({"pos": pos, "ref": ref, "alts": [alt], "rsid": None, "pos37": pos, "ref37": ref})
+            idx = len(positions) - 1
+        elif alt not in positions[idx]["alts"]:
+            positions[idx]["alts"].append(alt)
+        alleles.append({"name": name, "score": 1, "def": {str(idx): alt}})
+    # order positions by coordinate and re-index
+    order = sorted(range(len(positions)), key=lambda i: positions[i]["pos"])
+    remap = {str(old): str(new) for new, old in enumerate(order)}
+    positions = [positions[i] for i in order]
+    for a in alleles:
+        a["def"] = {remap[k]: v for k, v in a["def"].items()}
+    alleles[0]["score"] = len(positions)
+    alleles[0]["def"] = {str(i): p["ref"] for i, p in enumerate(positions)}
+    return {
+        "chrom": "chrM", "reference_allele": "Reference", "positions": positions, "alleles": alleles,
+        "ignored_positions": [], "ignored_alleles": [], "required_positions": [],
+        "unphased_priorities": [], "undocumented_as_reference": False, "unphased_mode": "mito",
+        "not_vcf_callable_alleles": skipped,
+    }
+
+
+def build(shared: Path, out: Path) -> list[Path]:
+    """Derive every table; returns the files written."""
+    defs_dir = shared / "pharmcat" / "definitions" / "alleles"
+    pheno_dir = shared / "pharmcat" / "phenotypes"
+    exemptions = _read_json(defs_dir / "exemptions.json")
+    g37 = _grch37_map(shared)
+    cpic = _cpic_alleles(shared)
+    results = _cpic_results(shared)
+    summary = _summary(shared)
+    genes: dict[str, dict[str, Any]] = {}
+
+    for gene in VCF_GENES + OUTSIDE_GENES:
+        rec: dict[str, Any] = {"gene": gene}
+        pjson = pheno_dir / f"{gene.replace('-', '_')}.json"
+        if gene in VCF_GENES:
+            rec.update(_gene_definitions(gene, defs_dir, exemptions, g37))
+            rec["vcf_callable"] = True
+        elif gene == "MT-RNR1":
+            rec.update(_mt_rnr1_definitions(summary[gene]["alleles"]))
+            rec["vcf_callable"] = True
+        else:
+            rec["vcf_callable"] = False
+        names = summary.get(gene, {}).get("alleles", [])
+        if pjson.is_file():
+            ph = _phenotypes_from_pharmcat(_read_json(pjson))
+            rec["phenotype_alleles"] = ph["alleles"]
+            rec["pairs"] = ph["pairs"]
+            rec["single"] = ph["single"]
+        elif gene in ("CYP2D6", "G6PD", "RYR1"):
+            rec["phenotype_alleles"] = _cpic_function_phenotypes(gene, names, cpic.get(gene, {}))
+            rec["single"] = {}
+            if gene == "G6PD":
+                rec["pairs"], rec["single"] = _g6pd_rules(shared, rec["phenotype_alleles"])
+            elif gene == "RYR1":
+                rec["pairs"] = _mh_rules(rec["phenotype_alleles"])
+            else:
+                rec["pairs"] = {}
+                rec["activity_bands"] = _cyp2d6_bands(results["CYP2D6"])
+        else:  # HLA: allele status only
+            rec["phenotype_alleles"] = {n: {"function": None, "activity": None, "key": None} for n in names}
+            rec["pairs"], rec["single"] = {}, {}
+        if gene in HLA_STATUS_ALLELES:
+            rec["status_alleles"] = list(HLA_STATUS_ALLELES[gene])
+        rec["lookup"] = ("allele_status" if gene in HLA_STATUS_ALLELES
+                         else "activity_score" if gene in ("CYP2C9", "CYP2D6", "DPYD") else "phenotype")
+        rec["summary_alleles"] = names
+        rec["cpic_phenotypes"] = summary.get(gene, {}).get("phenotypes", [])
+        genes[gene] = rec
+
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "genes").mkdir(exist_ok=True)
+    written = []
+    for gene, rec in genes.items():
+        path = out / "genes" / f"{gene}.json"
+        path.write_text(_dump(rec), encoding="utf-8")
+        written.append(path)
+    index = {
+        "definitions_version": "2025-11-05",
+        "source": "PharmCAT allele definitions and phenotypes (MPL-2.0); CPIC database v1.54.0 (CC0); "
+                  "PyPGx 0.27.0 variant table (MIT)",
+        "vcf_genes": [*list(VCF_GENES), "MT-RNR1"],
+        "outside_only_genes": ["CYP2D6", "HLA-A", "HLA-B"],
+        "always_report": list(VCF_GENES) + list(OUTSIDE_GENES),
+    }
+    (out / "index.json").write_text(_dump(index), encoding="utf-8")
+    written.append(out / "index.json")
+    return written
+
+
+def _dump(obj: Any) -> str:
+    return json.dumps(obj, sort_keys=True, ensure_ascii=False, separators=(",", ":"), indent=0) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--shared", type=Path, default=None, help="reference data folder (../shared/data)")
+    ap.add_argument("--out", type=Path, default=Path(__file__).resolve().parents[3] / "resources" / "pgx")
+    args = ap.parse_args(argv)
+    shared = args.shared or shared_data_dir()
+    if shared is None:
+        print("reference data not found: pass --shared DIR or set PGXANNOT_SHARED_DATA", file=sys.stderr)
+        return 2
+    for p in build(shared, args.out):
+        print(f"{p}\t{p.stat().st_size}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

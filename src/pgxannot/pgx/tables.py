@@ -1,0 +1,171 @@
+"""The bundled PGx tables (``resources/pgx/``) as immutable, array-ready objects.
+
+Built by :mod:`pgxannot.kb.pgx_build`; loaded once per process.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+import numpy as np
+
+from pgxannot.errors import KnowledgeBaseError
+
+# IUPAC codes used by a few definitions (an allele that allows either base).
+IUPAC = {
+    "R": "AG", "Y": "CT", "S": "CG", "W": "AT", "K": "GT", "M": "AC",
+    "B": "CGT", "D": "AGT", "H": "ACT", "V": "ACG", "N": "ACGT",
+}
+
+
+@dataclass(frozen=True)
+class Position:
+    chrom: str
+    pos: int  # GRCh38
+    ref: str
+    alts: tuple[str, ...]
+    rsid: str | None
+    pos37: int | None
+    ref37: str | None
+
+    @property
+    def alleles(self) -> tuple[str, ...]:
+        """Definition allele strings; the index is the allele code used by the matcher."""
+        return (self.ref, *self.alts)
+
+
+@dataclass(frozen=True)
+class AlleleInfo:
+    function: str | None
+    activity: str | None
+    key: str | None  # what the phenotype pair table is keyed by
+
+
+@dataclass(frozen=True, eq=False)
+class GeneTable:
+    gene: str
+    chrom: str | None
+    vcf_callable: bool
+    reference_allele: str | None
+    positions: tuple[Position, ...]
+    allele_names: tuple[str, ...]
+    masks: np.ndarray  # int32 (n_alleles, n_positions): bit k set = allele code k allowed
+    defined: np.ndarray  # bool (n_alleles, n_positions): position defined (non-null) in the allele
+    variant_def: np.ndarray  # bool (n_alleles, n_positions): defined and not the reference base
+    required_positions: frozenset[int]
+    unphased_priorities: tuple[tuple[frozenset[str], str], ...]
+    undocumented_as_reference: bool
+    unphased_mode: str  # "diplotype" | "lowest_two" | "mito"
+    phenotype_alleles: dict[str, AlleleInfo] = field(hash=False, compare=False)
+    pairs: dict[str, tuple[str | None, str | None, str | None]] = field(hash=False, compare=False)
+    single: dict[str, tuple[str | None, str | None, str | None]] = field(hash=False, compare=False)
+    lookup: str = "phenotype"  # "phenotype" | "activity_score" | "allele_status"
+    activity_bands: tuple[tuple[float, float | None, str], ...] = ()
+    status_alleles: tuple[str, ...] = ()
+    summary_alleles: tuple[str, ...] = ()
+    definitions_version: str | None = None
+
+    @property
+    def order(self) -> dict[str, int]:
+        """Allele name -> rank in the definitions' order (diplotype names follow it)."""
+        return _order(self)
+
+    def known_allele(self, name: str) -> bool:
+        return name in self.order or name in self.phenotype_alleles or name in self.summary_alleles
+
+
+@cache
+def _order(t: GeneTable) -> dict[str, int]:
+    names = list(t.allele_names) + [n for n in t.summary_alleles if n not in t.allele_names]
+    names += [n for n in t.phenotype_alleles if n not in names]
+    return {n: i for i, n in enumerate(names)}
+
+
+def pgx_resources() -> Path:
+    """``resources/pgx`` of the installation (or of the source checkout)."""
+    try:
+        from pgxannot.paths import resources_dir
+        path = resources_dir() / "pgx"
+        if path.is_dir():
+            return path
+    except FileNotFoundError:
+        pass
+    path = Path(__file__).resolve().parents[3] / "resources" / "pgx"
+    if not path.is_dir():
+        raise KnowledgeBaseError("the bundled PGx tables are missing", path=path,
+                                 hint="rebuild them with `python -m pgxannot.kb.pgx_build`")
+    return path
+
+
+@cache
+def index() -> dict[str, object]:
+    return json.loads((pgx_resources() / "index.json").read_text(encoding="utf-8"))
+
+
+def vcf_genes() -> tuple[str, ...]:
+    return tuple(index()["vcf_genes"])  # type: ignore[arg-type]
+
+
+def report_genes() -> tuple[str, ...]:
+    return tuple(sorted(index()["always_report"]))  # type: ignore[arg-type]
+
+
+def _codes_for(defn: str, pos: Position) -> int:
+    alleles = pos.alleles
+    if defn in alleles:
+        return 1 << alleles.index(defn)
+    if defn in IUPAC:
+        mask = 0
+        for i, a in enumerate(alleles):
+            if len(a) == 1 and a in IUPAC[defn]:
+                mask |= 1 << i
+        if mask:
+            return mask
+    raise KnowledgeBaseError(f"allele definition {defn!r} at {pos.chrom}:{pos.pos} matches no VCF allele")
+
+
+@cache
+def gene_table(gene: str) -> GeneTable:
+    path = pgx_resources() / "genes" / f"{gene}.json"
+    if not path.is_file():
+        raise KnowledgeBaseError(f"no PGx table for gene {gene}", path=path,
+                                 hint="rebuild with `python -m pgxannot.kb.pgx_build`")
+    d = json.loads(path.read_text(encoding="utf-8"))
+    chrom = d.get("chrom")
+    positions = tuple(
+        Position(chrom, p["pos"], p["ref"], tuple(p["alts"]), p.get("rsid"), p.get("pos37"), p.get("ref37"))
+        for p in d.get("positions", [])
+    )
+    alleles = d.get("alleles", [])
+    n_a, n_p = len(alleles), len(positions)
+    masks = np.ones((n_a, n_p), dtype=np.int32)  # null = reference (code 0)
+    defined = np.zeros((n_a, n_p), dtype=bool)
+    variant = np.zeros((n_a, n_p), dtype=bool)
+    for i, a in enumerate(alleles):
+        for k, v in a["def"].items():
+            j = int(k)
+            masks[i, j] = _codes_for(v, positions[j])
+            defined[i, j] = True
+            variant[i, j] = masks[i, j] != 1
+    pa = {n: AlleleInfo(v.get("function"), v.get("activity"), v.get("key"))
+          for n, v in d.get("phenotype_alleles", {}).items()}
+    return GeneTable(
+        gene=gene, chrom=chrom, vcf_callable=bool(d.get("vcf_callable")),
+        reference_allele=d.get("reference_allele"), positions=positions,
+        allele_names=tuple(a["name"] for a in alleles), masks=masks, defined=defined, variant_def=variant,
+        required_positions=frozenset(d.get("required_positions", [])),
+        unphased_priorities=tuple((frozenset(p["list"]), p["pick"]) for p in d.get("unphased_priorities", [])),
+        undocumented_as_reference=bool(d.get("undocumented_as_reference")),
+        unphased_mode=d.get("unphased_mode", "diplotype"),
+        phenotype_alleles=pa,
+        pairs={k: tuple(v) for k, v in d.get("pairs", {}).items()},  # type: ignore[misc]
+        single={k: tuple(v) for k, v in d.get("single", {}).items()},  # type: ignore[misc]
+        lookup=d.get("lookup", "phenotype"),
+        activity_bands=tuple((b[0], b[1], b[2]) for b in d.get("activity_bands", [])),
+        status_alleles=tuple(d.get("status_alleles", [])),
+        summary_alleles=tuple(d.get("summary_alleles", [])),
+        definitions_version=d.get("definitions_version"),
+    )

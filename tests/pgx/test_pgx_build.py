@@ -1,0 +1,16 @@
+"""The derived tables are reproducible and small."""
+
+from __future__ import annotations
+
+from pgxannot.kb.pgx_build import build
+from pgxannot.pgx.tables import pgx_resources
+
+
+def test_build_is_deterministic_and_matches_bundle(shared_data, tmp_path):
+    written = build(shared_data, tmp_path)
+    bundled = pgx_resources()
+    assert len(written) == 24
+    for p in written:
+        rel = p.relative_to(tmp_path)
+        assert p.stat().st_size < 1_000_000
+        assert p.read_bytes() == (bundled / rel).read_bytes(), f"{rel} differs: rerun python -m pgxannot.kb.pgx_build"
