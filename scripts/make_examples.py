@@ -40,16 +40,21 @@ MALES = {"PAIN-003", "PKU-002"}
 
 # (chrom, pos, ref, alt): genotype per sample; phased when "|"
 VARIANTS: dict[tuple[str, int, str, str], dict[str, str]] = {
+    # CYP2C19 rs3758581 (chr10:94842866 A>G): GRCh38 carries the rare *38 base; nearly
+    # everyone (and every *1, *2, *17) has G, so real patients are homozygous here
+    ("chr10", 94842866, "A", "G"): {"BC-001": "1/1", "PAIN-003": "1/1", "ADD-004": "1/1"},
     ("chr1", 97450058, "C", "T"): {"BC-001": "0/1"},  # DPYD c.1905+1G>A (*2A)
     ("chr10", 94981296, "A", "C"): {"PAIN-003": "1/1"},  # CYP2C9*3
     ("chr19", 41006936, "G", "T"): {"ADD-004": "1/1"},  # CYP2B6 516G>T
     ("chr19", 41009358, "A", "G"): {"ADD-004": "1/1"},  # CYP2B6 785A>G
     ("chr10", 94761900, "C", "T"): {"ADD-004": "0|1"},  # CYP2C19*17
-    ("chr10", 94781859, "G", "A"): {"ADD-004": "1|0"},  # CYP2C19*2
+    ("chr10", 94781859, "G", "A"): {"ADD-004": "1|0"},  # CYP2C19*2 (681G>A) ...
+    ("chr10", 94775367, "A", "G"): {"ADD-004": "1|0"},  # ... on its haplotype with rs12769205
     ("chr17", 43039471, "G", "A"): {"BC-001": "0/1"},  # BRCA1 benign (ClinVar expert panel)
     ("chr17", 43045711, "G", "T"): {"ADD-004": "0/1"},  # BRCA1 pathogenic
 }
 PKU_VARIANTS = {
+    ("chr10", 94842866, "A", "G"): "1/1",  # CYP2C19 rs3758581 (see above)
     ("chr12", 102840399, "C", "T"): "0/1",  # PAH IVS12+1G>A
     ("chr12", 102840493, "G", "A"): "0/1",  # PAH R408W
 }

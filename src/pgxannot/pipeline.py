@@ -134,7 +134,7 @@ def annotate_samples(config_path: Path, samples: Sequence[str], *, outdir: Path,
     from pgxannot.guidance import guidance_for
     from pgxannot.pgx import call_samples, merge_outside_calls, pgx_sites, read_outside_calls
     from pgxannot.report import render_fhir, render_html, render_json, render_tsv, validate_report
-    from pgxannot.risk import annotate_risk
+    from pgxannot.risk.somatic import chemo_pgx_crossref
     from pgxannot.vcf.reader import read_site_genotypes
 
     t0 = time.perf_counter()
@@ -149,6 +149,7 @@ def annotate_samples(config_path: Path, samples: Sequence[str], *, outdir: Path,
 
     # 1. every per-sample input is checked before any genotype is read or report written
     outside = {r.sample: read_outside_calls(r.outside_calls) for r in rows if r.outside_calls}
+    cnv = read_cnv_inputs(rows, build)
 
     # 2. pharmacogenes: one pass over the VCF(s) for every sample of the chunk
     sg = read_site_genotypes(vcfs, pgx_sites(build), samples=ids, build=build, index_dir=index_dir)
@@ -157,7 +158,7 @@ def annotate_samples(config_path: Path, samples: Sequence[str], *, outdir: Path,
     log.info("pharmacogenes called for %d sample(s) in %.1f s", len(ids), time.perf_counter() - t0)
 
     # 3. germline, copy-number and somatic findings (their own region queries)
-    risk = annotate_risk(vcfs, rows, kb.risk, cfg=cfg, build=build, index_dir=index_dir)
+    risk = annotate_risk(vcfs, rows, kb.risk, cnv=cnv, cfg=cfg, build=build, index_dir=index_dir)
     log.info("risk screen done in %.1f s", time.perf_counter() - t0)
 
     # 4. per-sample assembly and rendering; nothing is written until all renders succeeded
@@ -173,6 +174,9 @@ def annotate_samples(config_path: Path, samples: Sequence[str], *, outdir: Path,
             inputs={str(p): _sha256(p, hashes) for p in _inputs_of(r)}, generated=stamp,
             reader_notes=sg.notes,
         )
+        if r.tumor_type or sample_risk.analyses.get("somatic"):
+            report["chemotherapy_pgx"] = chemo_pgx_crossref(report["findings"], report["genes"],
+                                                            tumor_type=r.tumor_type)
         validate_report(report)
         previous = _previous_report(outdir, r.sample, report)
         rendered.append((outdir / f"{r.sample}.json", render_json(report)))
@@ -234,6 +238,7 @@ def assemble_report(r: SampleRow, *, genes, guidance, risk, cfg: Mapping[str, An
         "medications": {"recognized": list(guidance.recognized), "not_recognized": list(guidance.not_recognized)},
         "findings": risk.findings,
         "her2_status": risk.her2_status,
+        "analyses": dict(risk.analyses),
         "secondary_findings_status": risk.secondary_findings_status,
         "limitations": limitations,
         "assumptions": assumptions,
@@ -246,6 +251,99 @@ def assemble_report(r: SampleRow, *, genes, guidance, risk, cfg: Mapping[str, An
             "generated_at": generated,
         },
     }
+
+
+# ------------------------------------------------------------------ risk stage
+
+
+@dataclass
+class RiskResult:
+    """Findings of one sample and what the screens could and could not do."""
+
+    findings: list[dict]
+    her2_status: str | None
+    secondary_findings_status: str
+    analyses: dict[str, bool]
+    limitations: list[str]
+    assumptions: list[str]
+
+
+def read_cnv_inputs(rows: Sequence[SampleRow], build: str) -> dict[str, list]:
+    from pgxannot.risk.cnv import read_cnv
+
+    return {r.sample: read_cnv(r.cnv, build, sample=r.sample) for r in rows if r.cnv is not None}
+
+
+def annotate_risk(vcfs: Sequence[Path], rows: Sequence[SampleRow], kb: Any, *, cnv: Mapping[str, list],
+                  cfg: Mapping[str, Any], build: str, index_dir: Path | None) -> dict[str, RiskResult]:
+    """Germline ClinVar screen (one streamed pass over the gene regions for all samples),
+    copy number from each sample's CNV file, and somatic evidence for tumour samples."""
+    from pgxannot.risk.cnv import copy_number_findings, is_her2_tumour
+    from pgxannot.risk.germline import (
+        germline_limitations,
+        germline_regions,
+        indication_genes_from_text,
+        screen_germline,
+    )
+    from pgxannot.risk.somatic import somatic_findings
+    from pgxannot.vcf.reader import iter_variants
+
+    ids = [r.sample for r in rows]
+    germ_cfg = cfg.get("germline", {})
+    regions = germline_regions(kb, germ_cfg.get("extra_genes", ()), germ_cfg.get("regions_bed"))
+    fasta = _open_fasta(germ_cfg.get("reference_fasta"))
+    records = iter_variants(vcfs, samples=ids, regions=regions, build=build, index_dir=index_dir)
+    germline = screen_germline(
+        records, ids, kb,
+        secondary_findings={r.sample: r.secondary_findings for r in rows},
+        indication_genes={r.sample: indication_genes_from_text(r.indication, kb) for r in rows},
+        sex={r.sample: r.sex for r in rows}, fasta=fasta, build=build,
+    )
+    cn_cfg = cfg.get("copy_number", {})
+    out: dict[str, RiskResult] = {}
+    for i, r in enumerate(rows):
+        findings = list(germline.get(r.sample, []))
+        limitations = germline_limitations(kb, secondary_findings=r.secondary_findings)
+        assumptions: list[str] = []
+        her2: str | None = None
+        analyses = {"germline": True, "copy_number": r.cnv is not None, "somatic": bool(r.tumor_type)}
+        if r.cnv is not None:
+            cn_findings, her2 = copy_number_findings(
+                cnv[r.sample], kb, ploidy=cn_cfg.get("ploidy"),
+                amp_threshold=float(cn_cfg.get("amplification_cn", 5)),
+                amp_ploidy_factor=float(cn_cfg.get("amplification_ploidy_factor", 2.5)),
+                tumor_type=r.tumor_type, build=build)
+            findings.extend(cn_findings)
+        elif is_her2_tumour(r.tumor_type):
+            her2 = "not assessed"
+            limitations.append("HER2 (ERBB2) copy number not assessed: no copy-number file was given "
+                               "(sample sheet column 'cnv').")
+        if r.tumor_type:
+            tumour_records = iter_variants(vcfs, samples=ids, build=build, index_dir=index_dir,
+                                           info_keys=("CSQ", "ANN"))
+            findings.extend(somatic_findings(tumour_records, kb, tumor_type=r.tumor_type, sample_index=i,
+                                             build=build))
+            assumptions.append("Somatic evidence (CIViC) was matched on every variant of the sample's VCF; "
+                               "germline and somatic origin are not distinguished without a matched normal.")
+        out[r.sample] = RiskResult(
+            findings=findings, her2_status=her2,
+            secondary_findings_status="reported" if r.secondary_findings else "not analysed on request",
+            analyses=analyses, limitations=limitations, assumptions=assumptions)
+    return out
+
+
+def _open_fasta(path: str | None):
+    if not path:
+        return None
+    import pysam
+
+    from pgxannot.errors import InputFileError
+
+    try:
+        return pysam.FastaFile(str(path))
+    except (OSError, ValueError) as exc:
+        raise InputFileError(f"reference FASTA cannot be opened ({exc})", path=path,
+                             hint="give a bgzipped or plain FASTA with its .fai index (samtools faidx)") from None
 
 
 # ------------------------------------------------------------- report history

@@ -41,7 +41,9 @@ def active_version(source: str, home: Path) -> str | None:
         name = p.read_text(encoding="utf-8").strip()
     except OSError:
         return None
-    return name or None
+    if name in ("", "bundled"):  # `pgxannot kb use SOURCE bundled`
+        return None
+    return name
 
 
 def source_dir(source: str, selector: str, home: Path) -> Path | None:
@@ -83,7 +85,7 @@ def load_all(kb_cfg: Mapping[str, Any]):
     """Load guidance and risk tables selected by the config's ``knowledge_base`` block."""
     from pgxannot.guidance import load_guidance_kb
     from pgxannot.pipeline import KnowledgeBase
-    from pgxannot.risk import load_risk_kb
+    from pgxannot.risk.knowledge import load_risk_kb
 
     home = kb_home(kb_cfg.get("home"))
     dirs = {s: source_dir(s, str(kb_cfg.get(s, "bundled")), home) for s in SOURCES}
@@ -96,4 +98,22 @@ def load_all(kb_cfg: Mapping[str, Any]):
                         "origin": "downloaded" if dirs["cpic"] else "bundled"}
     for name, info in risk.versions().items():
         versions[name] = {**info, "origin": "downloaded" if dirs.get(name) else "bundled"}
+    for s in SOURCES:
+        versions.setdefault(s, {"origin": "bundled"})
+        versions[s].update(download_provenance(s, dirs[s], str(kb_cfg.get(s, "bundled"))))
     return KnowledgeBase(guidance=guidance, risk=risk, versions=versions)
+
+
+def download_provenance(source: str, folder: Path | None, selector: str) -> dict[str, Any]:
+    """What a report names about a source's tables: the config selector and, for a
+    downloaded version, its installed name, release date, URL and checksums."""
+    out: dict[str, Any] = {"selector": selector or "bundled"}
+    if folder is None:
+        return out
+    meta = _read_json(folder / "meta.json")
+    out.update({"installed_as": folder.name,
+                **{k: meta.get(k) for k in ("date", "url", "sha256", "tables_sha256", "built_at")
+                   if meta.get(k) is not None}})
+    if meta.get("version") is not None:
+        out["version"] = meta["version"]
+    return out
