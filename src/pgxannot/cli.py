@@ -94,7 +94,7 @@ def _build_parser() -> argparse.ArgumentParser:
                     help="allow a plain-http URL (local mirrors)")
     kuse = kbs.add_parser("use", help="activate (pin) an installed version")
     kuse.add_argument("source", choices=["cpic", "clinvar", "civic"])
-    kuse.add_argument("version")
+    kuse.add_argument("kb_version", metavar="VERSION", help="an installed version, or 'bundled'")
     return p
 
 
@@ -194,7 +194,7 @@ def _dispatch(args: argparse.Namespace) -> int:
             print(manage.update(args.source, url=args.url, allow_http=args.insecure_http))
             return 0
         if args.kb_command == "use":
-            print(manage.use(args.source, args.version))
+            print(manage.use(args.source, args.kb_version))
             return 0
         print("pgxannot kb: choose status, update or use", file=sys.stderr)
         return 1

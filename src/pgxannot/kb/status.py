@@ -1,0 +1,145 @@
+"""What knowledge base is installed and active: ``pgxannot kb status`` and ``--version``.
+
+Read-only and offline: the bundled tables' version files, and ``meta.json`` of every
+downloaded version under ``$PGXANNOT_HOME/kb/<source>/versions/``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pgxannot.kb import resolve
+from pgxannot.paths import resources_dir
+
+LABELS = {"pgx": "pgx definitions", "cpic": "cpic", "clinvar": "clinvar", "civic": "civic"}
+# bundled folder and version file per source
+BUNDLED_FILES = {
+    "pgx": ("pgx", "index.json", "definitions_version"),
+    "cpic": ("cpic", "version.json", "version"),
+    "clinvar": ("clinvar", "clinvar_meta.json", "version"),
+    "civic": ("civic", "civic_meta.json", "version"),
+}
+SHORT_NAMES = {"pgx": "definitions", "cpic": "CPIC", "clinvar": "ClinVar", "civic": "CIViC"}
+
+
+@dataclass(frozen=True)
+class VersionInfo:
+    """One installed version of one source (bundled or downloaded)."""
+
+    source: str
+    name: str  # "bundled" or the folder name under versions/
+    version: str | None
+    date: str | None
+    origin: str  # bundled | downloaded
+    location: Path
+    checksum: str | None  # "sha256:<hex>" of the download, or of the bundled tables
+    build: str | None
+    active: bool
+
+
+def _read_json(path: Path) -> dict[str, Any]:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+def bundled_info(source: str) -> dict[str, Any]:
+    """Version facts of the bundled tables of ``source`` ({} when not bundled)."""
+    folder, fname, key = BUNDLED_FILES[source]
+    try:
+        path = resources_dir() / folder / fname
+    except FileNotFoundError:
+        return {}
+    data = _read_json(path)
+    if not data:
+        return {}
+    return {"version": data.get(key), "build": data.get("build"), "folder": path.parent,
+            "date": data.get("date")}
+
+
+def _folder_digest(folder: Path) -> str | None:
+    if not folder.is_dir():
+        return None
+    h = hashlib.sha256()
+    files = sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix != ".md")
+    for p in files:
+        h.update(str(p.relative_to(folder)).encode() + b"\0")
+        h.update(hashlib.sha256(p.read_bytes()).digest())
+    return h.hexdigest() if files else None
+
+
+def versions_of(source: str, home: Path, *, checksums: bool = True) -> list[VersionInfo]:
+    """Bundled first, then downloaded versions (oldest first); ``active`` marked."""
+    from pgxannot.kb.manage import installed_versions, read_meta
+
+    active = resolve.active_version(source, home) if source in resolve.SOURCES else None
+    out: list[VersionInfo] = []
+    b = bundled_info(source)
+    if b:
+        digest = _folder_digest(b["folder"]) if checksums else None
+        out.append(VersionInfo(source, "bundled", b.get("version"), b.get("date"), "bundled",
+                               b["folder"], f"sha256:{digest}" if digest else None, b.get("build"),
+                               active is None))
+    if source in resolve.SOURCES:
+        for name in installed_versions(source, home):
+            meta = read_meta(source, name, home)
+            out.append(VersionInfo(
+                source, name, meta.get("version"), meta.get("date"), "downloaded",
+                resolve.source_root(source, home) / "versions" / name,
+                f"sha256:{meta['sha256']}" if meta.get("sha256") else None, meta.get("build"),
+                name == active))
+    return out
+
+
+def status_text(*, home: Path | None = None) -> str:
+    """``pgxannot kb status``: every source, every installed version, which is active."""
+    home = home or resolve.kb_home()
+    lines = [f"pgxannot knowledge base (downloads in {home / 'kb'})"]
+    for source in ("pgx", *resolve.SOURCES):
+        infos = versions_of(source, home)
+        active_name = resolve.active_version(source, home) if source in resolve.SOURCES else None
+        if active_name and not any(i.name == active_name for i in infos):
+            lines.append(f"{LABELS[source]}: active version '{active_name}' is NOT installed "
+                         f"(runs with 'active' fail; run 'pgxannot kb use {source} bundled')")
+        elif not infos:
+            lines.append(f"{LABELS[source]}: none bundled, none downloaded")
+            continue
+        else:
+            act = next((i for i in infos if i.active), None)
+            lines.append(f"{LABELS[source]}: active {act.name if act else 'none'}"
+                         + (f" ({act.version})" if act and act.name == "bundled" and act.version else ""))
+        for i in infos:
+            mark = "*" if i.active else " "
+            parts = [f"version {i.version or 'unknown'}"]
+            if i.date and i.date != i.version:
+                parts.append(f"date {i.date}")
+            if i.build:
+                parts.append(i.build)
+            parts.append(i.origin)
+            if i.checksum:
+                parts.append(i.checksum[:7 + 16])
+            lines.append(f"  {mark} {i.name:<22} " + ", ".join(parts) + f"  {i.location}")
+    lines.append("* = active (used by runs with knowledge_base.<source>: active); "
+                 "pin a version in config for reproducible reruns")
+    return "\n".join(lines) + "\n"
+
+
+def short_versions(*, home: Path | None = None) -> str:
+    """One line for ``pgxannot --version``: the active version of every source."""
+    home = home or resolve.kb_home()
+    parts = []
+    for source in ("pgx", *resolve.SOURCES):
+        infos = versions_of(source, home, checksums=False)
+        act = next((i for i in infos if i.active), None)
+        if act is None:
+            continue
+        label = act.version or act.name
+        if act.origin == "downloaded":
+            label += " downloaded"
+        parts.append(f"{SHORT_NAMES[source]} {label}")
+    return "knowledge base: " + (", ".join(parts) if parts else "bundled")
