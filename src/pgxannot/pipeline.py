@@ -28,7 +28,7 @@ import yaml
 from pgxannot import __version__
 from pgxannot.config import SampleRow, load_config, load_sample_sheet, validate_config
 from pgxannot.errors import ConfigError, OutputError, PgxannotError, SampleSheetError
-from pgxannot.report.io import write_atomic
+from pgxannot.report.io import write_all_atomic, write_atomic
 
 log = logging.getLogger("pgxannot")
 
@@ -165,9 +165,13 @@ def annotate_samples(config_path: Path, samples: Sequence[str], *, outdir: Path,
     hashes: dict[str, str] = {}
     stamp = generated_at()
     rendered: list[tuple[Path, str]] = []
+    guidance_cache: dict[tuple, Any] = {}  # samples with equal calls and medications share guidance
     for r in rows:
         genes = merge_outside_calls(calls[r.sample], outside.get(r.sample, {}))
-        guidance = guidance_for(genes, r.medications, kb=kb.guidance)
+        key = (tuple(genes), r.medications)
+        guidance = guidance_cache.get(key)
+        if guidance is None:
+            guidance = guidance_cache[key] = guidance_for(genes, r.medications, kb=kb.guidance)
         sample_risk = risk[r.sample]
         report = assemble_report(
             r, genes=genes, guidance=guidance, risk=sample_risk, cfg=cfg, kb_versions=kb.versions,
@@ -184,10 +188,7 @@ def annotate_samples(config_path: Path, samples: Sequence[str], *, outdir: Path,
         rendered.append((outdir / f"{r.sample}.html", render_html(report, previous=previous)))
         if cfg.get("fhir", True):
             rendered.append((outdir / f"{r.sample}.fhir.json", render_fhir(report)))
-    written = []
-    for path, text in rendered:
-        write_atomic(path, text)
-        written.append(path)
+    written = write_all_atomic(rendered)
     for r in rows:
         _remember_report(outdir, r.sample)
     log.info("wrote %d report file(s) for %d sample(s) in %.1f s", len(written), len(rows), time.perf_counter() - t0)
@@ -387,18 +388,53 @@ def _remember_report(outdir: Path, sample: str) -> None:
 
 
 def write_cohort(reports: Sequence[Path], *, html: Path, tsv: Path, reports_dir: Path) -> None:
-    from pgxannot.report import render_cohort
+    """Cohort page and call table, streaming: one report in memory at a time.
 
-    docs = []
-    for p in sorted(reports):
-        try:
-            docs.append(json.loads(Path(p).read_text(encoding="utf-8")))
-        except (OSError, ValueError) as exc:
-            raise OutputError(f"report cannot be read ({exc})", path=p) from None
-    links = {d["sample"]: os.path.relpath(reports_dir / f"{d['sample']}.html", html.parent) for d in docs}
-    page, table = render_cohort(docs, report_links=links)
+    ``calls.tsv`` is written row block by row block; the summary page gets a slim view
+    of each report (gene calls, current-medication drugs, high-risk findings), so
+    memory stays bounded by the page's content, not by the cohort's reports.
+    """
+    import tempfile
+
+    from pgxannot.report import render_cohort
+    from pgxannot.report.text import format_tsv, tsv_rows
+
+    slim: list[dict] = []
+    tsv.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{tsv.name}.", suffix=".tmp", dir=tsv.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as out:
+            for i, p in enumerate(sorted(reports)):
+                try:
+                    d = json.loads(Path(p).read_text(encoding="utf-8"))
+                except (OSError, ValueError) as exc:
+                    raise OutputError(f"report cannot be read ({exc})", path=p) from None
+                block = format_tsv(tsv_rows(d))
+                out.write(block if i == 0 else block.split("\n", 1)[1])
+                slim.append(_slim_for_cohort(d))
+        os.replace(tmp, tsv)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    links = {d["sample"]: os.path.relpath(reports_dir / f"{d['sample']}.html", html.parent) for d in slim}
+    page, _ = render_cohort(slim, report_links=links)
     write_atomic(html, page)
-    write_atomic(tsv, table)
+
+
+_COHORT_GENE_KEYS = ("gene", "status", "diplotypes", "phenotype", "activity_score", "missing_positions", "source")
+
+
+def _slim_for_cohort(d: Mapping[str, Any]) -> dict:
+    """What the cohort page shows of one report (keeps memory flat for large cohorts)."""
+    prov = d.get("provenance") or {}
+    return {
+        "sample": d.get("sample"),
+        "her2_status": d.get("her2_status"),
+        "genes": [{k: g.get(k) for k in _COHORT_GENE_KEYS} for g in d.get("genes") or []],
+        "drugs": [x for x in d.get("drugs") or [] if x.get("current_medication")],
+        "findings": [f for f in d.get("findings") or [] if f.get("high_risk")],
+        "provenance": {"knowledge_base": prov.get("knowledge_base"), "generated_at": prov.get("generated_at")},
+    }
 
 
 def write_checksums(files: Sequence[Path], *, base: Path, output: Path) -> None:

@@ -33,6 +33,19 @@ def _validator() -> Any:
     return Draft202012Validator(REPORT_SCHEMA)
 
 
+@cache
+def _fast_validator() -> Any | None:
+    """A compiled validator (fastjsonschema, ~30x faster) for the common case of a valid report."""
+    try:
+        import fastjsonschema
+    except ImportError:  # pragma: no cover - a listed dependency
+        return None
+    try:
+        return fastjsonschema.compile(REPORT_SCHEMA)
+    except Exception:  # a schema feature it does not support: jsonschema alone then
+        return None
+
+
 def json_path(path: Any) -> str:
     """``deque(['genes', 2, 'status'])`` -> ``$.genes[2].status``."""
     out = "$"
@@ -47,9 +60,23 @@ def validate_report(d: Any) -> None:
     "First" is deterministic: the error whose path sorts first (document order of
     list indexes, then key names).
     """
+    fast = _fast_validator()
+    if fast is not None:
+        import fastjsonschema
+
+        try:
+            fast(d)
+            return
+        except fastjsonschema.JsonSchemaException as exc:
+            fast_message = str(exc)
+    else:
+        fast_message = None
     errors = list(_validator().iter_errors(d))
     if not errors:
-        return
+        if fast_message is None:
+            return
+        raise OutputError(f"report does not match the report schema: {_short(fast_message)}",
+                          hint="this is a bug in the stage that assembled the report; please report it")
     first = min(errors, key=lambda e: ([str(p).zfill(8) if isinstance(p, int) else str(p)
                                         for p in e.absolute_path], e.message))
     where = json_path(first.absolute_path)
