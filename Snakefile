@@ -1,6 +1,5 @@
 # pgxannot: pharmacogenomic and clinical-risk reports from VCFs.
 # Run `pgxannot run --cores 2` (or `snakemake --cores 2` in this folder).
-import os
 from pathlib import Path
 
 from snakemake.utils import min_version
@@ -9,15 +8,14 @@ min_version("8.20")
 
 
 # config.yaml of the working directory; the bundled defaults when there is none
-if Path("config.yaml").exists():
-
-    configfile: "config.yaml"
-
-else:
+BUNDLED_CONFIG = not Path("config.yaml").exists()
+if BUNDLED_CONFIG:
 
     configfile: str(Path(workflow.basedir) / "config.yaml")
 
-    os.environ["PGXANNOT_BUNDLED_CONFIG"] = "1"  # its sample sheet is the bundled example
+else:
+
+    configfile: "config.yaml"
 
 
 include: "workflow/rules/common.smk"
@@ -26,6 +24,6 @@ include: "workflow/rules/cohort.smk"
 
 
 rule all:
+    default_target: True
     input:
         get_final_output(),
-    default_target: True

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -242,15 +241,20 @@ def _row(rec: dict[str, str], *, path: Path, line: int, bases: list[Path], seen:
     )
 
 
-def resolve_samples_path(config: Mapping[str, Any], *, cwd: Path | None = None) -> Path:
-    """The sample sheet named by ``config['samples']``: relative to the working directory,
-    or, for the bundled default config, to the bundled example folder."""
+def resolve_samples_path(config: Mapping[str, Any], *, cwd: Path | None = None, bundled: bool = False) -> Path:
+    """The sample sheet named by ``config['samples']``, relative to the working directory.
+
+    ``bundled=True`` (the workflow runs on the bundled default config because the working
+    directory has no config.yaml) also looks in the bundled folder, where the example sheet is.
+    """
     cwd = cwd or Path.cwd()
     p = Path(str(config["samples"])).expanduser()
-    if p.is_absolute() or (cwd / p).exists():
-        return (cwd / p).resolve() if not p.is_absolute() else p
-    bundled = bundled_root() / p
-    if os.environ.get("PGXANNOT_BUNDLED_CONFIG") == "1" and bundled.exists():
-        return bundled.resolve()
-    raise ConfigError(f"sample sheet '{p}' does not exist in {cwd}",
+    if p.is_absolute():
+        if p.exists():
+            return p
+    elif (cwd / p).exists():
+        return (cwd / p).resolve()
+    elif bundled and (bundled_root() / p).exists():
+        return (bundled_root() / p).resolve()
+    raise ConfigError(f"sample sheet '{p}' does not exist{'' if p.is_absolute() else f' in {cwd}'}",
                       hint="set 'samples:' in config.yaml (relative to the working directory)")

@@ -5,14 +5,15 @@
 rule effective_config:
     output:
         "results/work/config.json",
-    params:
-        config=json.dumps(config, sort_keys=True),
-        sheet=str(SAMPLE_SHEET),
     log:
         "logs/effective_config.log",
     localrule: True
+    params:
+        pgxannot=PGXANNOT,
+        config=json.dumps(config, sort_keys=True),
+        sheet=str(SAMPLE_SHEET),
     shell:
-        "{PGXANNOT} write-config --config-json {params.config:q} --sample-sheet {params.sheet:q} -o {output} 2> {log}"
+        "{params.pgxannot} write-config --config-json {params.config:q} --sample-sheet {params.sheet:q} -o {output} 2> {log}"
 
 
 for _chunk, _members in CHUNKS.items():
@@ -25,24 +26,27 @@ for _chunk, _members in CHUNKS.items():
             data=chunk_inputs(_members),
         output:
             [
-                report(
-                    f,
-                    category="Patient reports",
-                    labels={"patient": f.split("/")[-1].split(".")[0], "format": f.split(".", 1)[1]},
+                (
+                    report(
+                        f,
+                        category="Patient reports",
+                        labels=report_labels(f),
+                    )
+                    if f.endswith(".html")
+                    else f
                 )
-                if f.endswith(".html")
-                else f
                 for f in chunk_outputs(_members)
             ],
-        params:
-            samples=",".join(r.sample for r in _members),
-            chunk=_chunk,
         log:
             f"logs/annotate/{_chunk}.log",
         threads: 1
         resources:
             mem_mb=get_mem_mb,
             runtime=30,
+        params:
+            pgxannot=PGXANNOT,
+            samples=",".join(r.sample for r in _members),
+            chunk=_chunk,
         shell:
-            "{PGXANNOT} annotate --config results/work/config.json --samples {params.samples} "
+            "{params.pgxannot} annotate --config results/work/config.json --samples {params.samples} "
             "--outdir results/reports --index-dir results/work/index 2> {log}"

@@ -9,8 +9,10 @@ rule cohort:
         tsv="results/cohort/calls.tsv",
     log:
         "logs/cohort.log",
+    params:
+        pgxannot=PGXANNOT,
     shell:
-        "{PGXANNOT} cohort --reports-dir results/reports --html {output.html} --tsv {output.tsv} {input} 2> {log}"
+        "{params.pgxannot} cohort --reports-dir results/reports --html {output.html} --tsv {output.tsv} {input} 2> {log}"
 
 
 rule checksums:
@@ -23,5 +25,7 @@ rule checksums:
     log:
         "logs/checksums.log",
     localrule: True
+    params:
+        pgxannot=PGXANNOT,
     shell:
-        "{PGXANNOT} checksums --base . -o {output} {input} 2> {log}"
+        "{params.pgxannot} checksums --base . -o {output} {input} 2> {log}"

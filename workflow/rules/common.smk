@@ -17,13 +17,16 @@ validate(config, schema="../schemas/config.schema.yaml")
 PGXANNOT = f"{sys.executable} -m pgxannot"
 
 try:
-    SAMPLE_SHEET = resolve_samples_path(config)
+    SAMPLE_SHEET = resolve_samples_path(config, bundled=BUNDLED_CONFIG)
     SAMPLES = load_sample_sheet(SAMPLE_SHEET)
 except PgxannotError as exc:
     raise WorkflowError(f"pgxannot: {exc.one_line()}") from None
 
-_sheet = pd.read_csv(SAMPLE_SHEET, sep="\t", dtype=str, comment="#", keep_default_na=False)
+_sheet = pd.read_csv(
+    SAMPLE_SHEET, sep="\t", dtype=str, comment="#", keep_default_na=False
+)
 validate(_sheet, schema="../schemas/samples.schema.yaml")
+
 
 wildcard_constraints:
     sample="|".join(s.sample for s in SAMPLES),
@@ -66,6 +69,12 @@ def get_mem_mb(wildcards, attempt):
     return (1000 + 2 * int(config["chunk_size"])) * attempt
 
 
+def report_labels(path):
+    """Labels of a report file in `snakemake --report`: patient and format."""
+    name = Path(path).name
+    return {"patient": name.split(".")[0], "format": name.split(".", 1)[1]}
+
+
 def get_report_jsons():
     return [f"results/reports/{r.sample}.json" for r in SAMPLES]
 
@@ -74,5 +83,9 @@ def get_final_output():
     out = []
     for members in CHUNKS.values():
         out.extend(chunk_outputs(members))
-    out += ["results/cohort/summary.html", "results/cohort/calls.tsv", "results/checksums.sha256"]
+    out += [
+        "results/cohort/summary.html",
+        "results/cohort/calls.tsv",
+        "results/checksums.sha256",
+    ]
     return out

@@ -1,0 +1,165 @@
+"""End to end: the bundled example through `pgxannot run`, as a user runs it."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from pgxannot.report import validate_report
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLES = ("BC-001", "PKU-002", "PAIN-003", "ADD-004")
+EXTS = ("json", "tsv", "html", "fhir.json")
+
+
+def run(args: list[str], cwd: Path, env: dict | None = None) -> subprocess.CompletedProcess:
+    full_env = {**os.environ, "SOURCE_DATE_EPOCH": "1700000000", **(env or {})}
+    return subprocess.run([sys.executable, "-m", "pgxannot", *args], cwd=cwd, env=full_env,
+                          capture_output=True, text=True, timeout=600)
+
+
+@pytest.fixture(scope="module")
+def example_run(tmp_path_factory) -> Path:
+    work = tmp_path_factory.mktemp("example")
+    proc = run(["run", "--cores", "2"], cwd=work)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return work
+
+
+def report(work: Path, sample: str) -> dict:
+    return json.loads((work / "results" / "reports" / f"{sample}.json").read_text())
+
+
+def gene(doc: dict, name: str) -> dict:
+    return next(g for g in doc["genes"] if g["gene"] == name)
+
+
+def drug(doc: dict, name: str) -> dict:
+    return next(d for d in doc["drugs"] if d["drug"] == name)
+
+
+@pytest.mark.slow
+def test_every_sample_gets_every_report_file(example_run):
+    for s in SAMPLES:
+        for ext in EXTS:
+            assert (example_run / "results" / "reports" / f"{s}.{ext}").stat().st_size > 0
+    assert (example_run / "results" / "cohort" / "summary.html").is_file()
+    assert (example_run / "results" / "cohort" / "calls.tsv").is_file()
+
+
+@pytest.mark.slow
+def test_json_has_the_contract_fields_and_validates(example_run):
+    for s in SAMPLES:
+        doc = report(example_run, s)
+        validate_report(doc)
+        assert doc["sample"] == s
+        for g in doc["genes"]:
+            assert g["status"] in ("called", "ambiguous", "not_called", "outside_call")
+            assert {"gene", "diplotypes", "phenotype", "activity_score", "missing_positions"} <= set(g)
+            if g["status"] == "not_called":
+                assert g["diplotypes"] == [] and g["reason"]
+        for d in doc["drugs"]:
+            assert {"drug", "genes", "classification", "action", "current_medication"} <= set(d)
+        for f in doc["findings"]:
+            assert {"category", "gene", "variant", "classification", "zygosity", "condition", "evidence"} <= set(f)
+        assert {"pgxannot_version", "knowledge_base", "inputs"} <= set(doc["provenance"])
+
+
+@pytest.mark.slow
+def test_the_example_patients_get_their_clinical_answers(example_run):
+    bc = report(example_run, "BC-001")
+    assert gene(bc, "DPYD")["phenotype"] == "Intermediate Metabolizer"
+    cape = drug(bc, "capecitabine")
+    assert cape["current_medication"] and cape["action"] == "reduce_dose" and cape["dose_change_percent"] == 50
+    assert bc["her2_status"] == "amplified"
+    erbb2 = next(f for f in bc["findings"] if f["gene"] == "ERBB2")
+    assert "trastuzumab" in json.dumps(erbb2).lower()
+    assert not any(f["gene"] == "BRCA1" for f in bc["findings"])  # ClinVar-benign: not reported
+    assert drug(bc, "tamoxifen")["action"] == "not_available"  # CYP2D6 needs an outside call
+
+    pku = report(example_run, "PKU-002")
+    pah = [f for f in pku["findings"] if f["gene"] == "PAH"]
+    assert len(pah) == 2 and "phenylketonuria" in pah[0]["interpretation"].lower()
+    assert pku["secondary_findings_status"] == "not analysed on request"
+
+    pain = report(example_run, "PAIN-003")
+    assert gene(pain, "CYP2C9")["diplotypes"] == ["*3/*3"]
+    assert gene(pain, "CYP2D6")["status"] == "outside_call"
+    assert drug(pain, "codeine")["action"] == "avoid" and drug(pain, "codeine")["traffic_light"] == "red"
+    assert drug(pain, "celecoxib")["current_medication"]
+
+    add = report(example_run, "ADD-004")
+    assert gene(add, "CYP2B6")["diplotypes"] == ["*6/*6"]
+    assert gene(add, "CYP2C19")["diplotypes"] == ["*2/*17"]
+    assert drug(add, "sertraline")["current_medication"]
+    assert any(f["gene"] == "BRCA1" and f["incidental"] for f in add["findings"])
+
+
+@pytest.mark.slow
+def test_rerun_is_byte_identical_and_checksums_hold(example_run, tmp_path):
+    proc = run(["run", "--cores", "1"], cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    for s in SAMPLES:
+        for ext in EXTS:
+            a = (example_run / "results" / "reports" / f"{s}.{ext}").read_bytes()
+            b = (tmp_path / "results" / "reports" / f"{s}.{ext}").read_bytes()
+            if ext == "json":  # provenance names the command and working folder; the rest is identical
+                da, db = json.loads(a), json.loads(b)
+                da.pop("provenance"), db.pop("provenance")
+                assert da == db
+            else:
+                assert a == b, f"{s}.{ext} differs between runs"
+    for line in (tmp_path / "results" / "checksums.sha256").read_text().splitlines():
+        digest, rel = line.split("  ", 1)
+        assert hashlib.sha256((tmp_path / rel).read_bytes()).hexdigest() == digest
+
+
+@pytest.mark.slow
+def test_installed_wheel_runs_outside_the_checkout(tmp_path):
+    """pip install . into a clean target, then run from elsewhere with --directory/--configfile."""
+    wheels = tmp_path / "wheels"
+    build = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(wheels), str(ROOT)],
+                           capture_output=True, text=True, timeout=600)
+    if build.returncode != 0 and "No matching distribution" in build.stderr:
+        pytest.skip("hatchling cannot be fetched (no package registry)")
+    assert build.returncode == 0, build.stderr[-2000:]
+    target = tmp_path / "site"
+    wheel = next(wheels.glob("pgxannot-*.whl"))
+    inst = subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(target),
+                           str(wheel)], capture_output=True, text=True, timeout=600)
+    assert inst.returncode == 0, inst.stderr[-2000:]
+    somewhere = tmp_path / "somewhere"
+    somewhere.mkdir()
+    bundled = target / "pgxannot" / "_workflow"
+    for part in ("Snakefile", "workflow/rules/common.smk", "config.yaml", "resources/pgx/index.json",
+                 "examples/samples.tsv"):
+        assert (bundled / part).is_file(), f"the wheel lacks {part}"
+    shutil.copy(bundled / "config.yaml", somewhere / "config.yaml")
+    cfg = (somewhere / "config.yaml").read_text().replace(
+        "samples: examples/samples.tsv", f"samples: {bundled / 'examples' / 'samples.tsv'}")
+    (somewhere / "config.yaml").write_text(cfg)
+    env = {**os.environ, "PYTHONPATH": str(target), "SOURCE_DATE_EPOCH": "1700000000"}
+    proc = subprocess.run([sys.executable, "-m", "pgxannot", "run", "--cores", "2", "--directory", str(somewhere),
+                           "--configfile", str(somewhere / "config.yaml")],
+                          cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert (somewhere / "results" / "reports" / "PAIN-003.html").is_file()
+    # the installed copy is the one that ran, not this checkout
+    assert str(ROOT / "Snakefile") not in proc.stderr
+
+
+def test_sample_sheet_error_is_one_line_without_traceback(tmp_path):
+    (tmp_path / "config.yaml").write_text("samples: samples.tsv\n")
+    (tmp_path / "samples.tsv").write_text("sample\tvcf\nP1\tmissing.vcf\n")
+    proc = run(["run", "--cores", "1"], cwd=tmp_path)
+    assert proc.returncode != 0
+    assert "missing.vcf" in proc.stderr and "does not exist" in proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert not (tmp_path / "results" / "reports").exists()
