@@ -28,12 +28,10 @@ import json
 import os
 import platform
 import random
-import resource
 import shutil
 import subprocess
 import sys
 import textwrap
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]

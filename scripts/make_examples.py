@@ -61,13 +61,9 @@ PKU_VARIANTS = {
 
 
 def positions(shared: Path) -> list[tuple[str, int, str, str]]:
-    out = []
-    for line in open(shared / "pharmcat/positions/pharmcat_positions.vcf", encoding="utf-8"):
-        if line.startswith("#"):
-            continue
-        f = line.split("\t")
-        out.append((f[0], int(f[1]), f[2], f[3]))
-    return out
+    text = (shared / "pharmcat/positions/pharmcat_positions.vcf").read_text(encoding="utf-8")
+    return [(f[0], int(f[1]), f[2], f[3]) for f in (ln.split("\t") for ln in text.splitlines())
+            if not f[0].startswith("#")]
 
 
 def header(samples: tuple[str, ...]) -> list[str]:

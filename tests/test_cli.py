@@ -10,7 +10,7 @@ from pgxannot.cli import main
 def test_version_line(capsys):
     assert main(["--version"]) == 0
     out = capsys.readouterr().out
-    assert out.startswith("pgxannot ") and "\n" == out[-1]
+    assert out.startswith("pgxannot ") and out[-1] == "\n"
 
 
 def test_kb_use_switches_version_and_is_not_shadowed_by_version_flag(tmp_path, monkeypatch, capsys):
