@@ -216,8 +216,11 @@ def classify_action(text: str | None, classification: str | None) -> tuple[str, 
         return "use_alternative", None
     if re.match(r"^\s*(for malignancy: )?initiate therapy with drastically reduced", t, re.I):
         return "reduce_dose", 90
-    if _INCREASE.search(first) or (re.match(r"initiate standard starting daily dose", t, re.I)
-                                   and _INCREASE.search(t)):
+    if re.match(r"initiate standard starting daily dose", t, re.I):
+        # e.g. PPIs in CYP2C19 normal metabolizers: the standard dose, with a higher dose only
+        # to be considered for particular indications (kept in the wording as a note)
+        return "standard_dosing", None
+    if _INCREASE.search(first):
         return "increase_dose", _percent(t, increase=True)
     if _REDUCE.search(first) or re.search(r"for chronic therapy .* reduction|less than typical maintenance", t, re.I) or (
             re.match(r"initiate therapy with recommended starting dose", t, re.I)
@@ -329,6 +332,8 @@ def derive(text: str | None, classification: str | None, implications: str | Non
         extras.append("Guide dosing by therapeutic drug monitoring.")
     if re.search(r"H\. pylori", t, re.I) and action == "increase_dose":
         extras.append("Mainly for H. pylori infection and erosive oesophagitis.")
+    elif re.search(r"H\. pylori", t, re.I):
+        extras.append("The higher dose applies to H. pylori infection and erosive oesophagitis.")
     if re.search(r"for chronic therapy", t, re.I):
         extras.append("Reduction applies to chronic therapy (>12 weeks) once effective.")
     if re.search(r"aware of possible increased risk for myopathy", t, re.I):
