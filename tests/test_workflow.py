@@ -163,3 +163,24 @@ def test_sample_sheet_error_is_one_line_without_traceback(tmp_path):
     assert "missing.vcf" in proc.stderr and "does not exist" in proc.stderr
     assert "Traceback" not in proc.stderr
     assert not (tmp_path / "results" / "reports").exists()
+
+
+@pytest.mark.slow
+def test_getrm_raw_genome_split_over_eleven_files(shared_data, tmp_path):
+    """A real 30x genome as a lab has it: raw, multi-allelic, one bgzipped VCF per chromosome."""
+    raw = sorted((shared_data / "getrm_wgs").glob("*.vcf.bgz"))
+    pre = shared_data / "pharmcat" / "examples" / "getrm_preprocessed"
+    (tmp_path / "config.yaml").write_text("samples: samples.tsv\nfhir: false\n")
+    (tmp_path / "samples.tsv").write_text(
+        "sample\tvcf\tsex\tmedications\toutside_calls\n"
+        f"NA18526\t{';'.join(str(p) for p in raw)}\tfemale\tclopidogrel;tacrolimus\t"
+        f"{pre / 'outside_calls_from_get-rm.NA18526.txt'}\n")
+    proc = run(["run", "--cores", "2"], cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    doc = report(tmp_path, "NA18526")
+    assert gene(doc, "CYP2D6")["status"] == "outside_call"
+    assert gene(doc, "CYP2C19")["diplotypes"] == ["*1/*1"]
+    assert gene(doc, "CYP3A5")["diplotypes"] == ["*1/*1"]
+    assert drug(doc, "tacrolimus")["current_medication"]
+    # the index of the unindexed raw files is built in the work folder, never beside the input
+    assert not any(p.with_name(p.name + ".csi").exists() for p in raw)
