@@ -184,3 +184,20 @@ def test_getrm_raw_genome_split_over_eleven_files(shared_data, tmp_path):
     assert drug(doc, "tacrolimus")["current_medication"]
     # the index of the unindexed raw files is built in the work folder, never beside the input
     assert not any(p.with_name(p.name + ".csi").exists() for p in raw)
+
+
+@pytest.mark.slow
+def test_report_shows_what_changed_since_the_last_run(tmp_path):
+    ex = ROOT / "examples"
+    (tmp_path / "config.yaml").write_text("samples: samples.tsv\nfhir: false\n")
+    sheet = "sample\tvcf\tsex\tmedications\toutside_calls\nPAIN-003\t{vcf}\tmale\t{meds}\t{oc}\n"
+    fill = {"vcf": ex / "cohort.vcf.gz", "oc": ex / "PAIN-003.outside_calls.tsv"}
+    (tmp_path / "samples.tsv").write_text(sheet.format(meds="codeine", **fill))
+    assert run(["run", "--cores", "1"], cwd=tmp_path).returncode == 0
+    first = (tmp_path / "results" / "reports" / "PAIN-003.html").read_text()
+    assert 'id="changes"' not in first
+    (tmp_path / "samples.tsv").write_text(sheet.format(meds="codeine;tramadol", **fill))
+    proc = run(["run", "--cores", "1"], cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    second = (tmp_path / "results" / "reports" / "PAIN-003.html").read_text()
+    assert 'id="changes"' in second and "tramadol" in second.split('id="changes"', 1)[1]

@@ -47,6 +47,11 @@ for _chunk, _members in CHUNKS.items():
             pgxannot=PGXANNOT,
             samples=",".join(r.sample for r in _members),
             chunk=_chunk,
+            # the chunk's sample-sheet rows: editing a patient's row (medications, consent,
+            # outside calls...) reruns that patient's chunk and no other
+            rows=sheet_rows(_members),
+            # knowledge-base versions in use: a `kb update`/`kb use` reruns the reports
+            kb=KB_SIGNATURE,
         shell:
             "{params.pgxannot} annotate --config results/work/config.json --samples {params.samples} "
             "--outdir results/reports --index-dir results/work/index 2> {log}"

@@ -10,6 +10,7 @@ from snakemake.utils import validate
 
 from pgxannot.config import load_sample_sheet, resolve_samples_path
 from pgxannot.errors import PgxannotError
+from pgxannot.kb.resolve import selection_signature
 
 validate(config, schema="../schemas/config.schema.yaml")
 
@@ -44,6 +45,7 @@ def make_chunks(rows, size):
     return chunks
 
 
+KB_SIGNATURE = selection_signature(config["knowledge_base"])
 CHUNKS = make_chunks(SAMPLES, int(config["chunk_size"]))
 REPORT_EXTS = ["json", "tsv", "html"] + (["fhir.json"] if config["fhir"] else [])
 
@@ -58,6 +60,11 @@ def chunk_inputs(members):
             if extra is not None:
                 files.add(str(extra))
     return sorted(files)
+
+
+def sheet_rows(members):
+    """The sample-sheet rows of a chunk as canonical JSON (a params value: rerun trigger)."""
+    return json.dumps([r.raw for r in members], sort_keys=True)
 
 
 def chunk_outputs(members):

@@ -117,3 +117,21 @@ def download_provenance(source: str, folder: Path | None, selector: str) -> dict
     if meta.get("version") is not None:
         out["version"] = meta["version"]
     return out
+
+
+def selection_signature(kb_cfg: Mapping[str, Any]) -> str:
+    """Which knowledge-base version each source resolves to now, as one string.
+
+    The workflow passes it to annotation jobs as a parameter, so activating another
+    version (``pgxannot kb update/use``) reruns the reports that depend on it.
+    Cheap: reads only the ``active`` pointers, never the tables.
+    """
+    from pgxannot import __version__
+
+    home = kb_home(kb_cfg.get("home"))
+    parts = [f"pgxannot={__version__}"]
+    for s in SOURCES:
+        selector = str(kb_cfg.get(s, "bundled"))
+        resolved = (active_version(s, home) or "bundled") if selector == "active" else selector
+        parts.append(f"{s}={resolved}")
+    return ";".join(parts)

@@ -106,6 +106,7 @@ def report_view(d: Mapping[str, Any], previous: Mapping[str, Any] | None = None)
         "somatic": section_view(d, "somatic", findings),
         "copy_number": section_view(d, "copy_number", findings),
         "her2": her2_view(d),
+        "chemotherapy_pgx": [text(n) for n in d.get("chemotherapy_pgx") or []],
         "limitations": limitations_view(d, genes, drugs),
         "changes": changes_view(previous, d) if previous is not None else None,
         "provenance": provenance_view(prov),
