@@ -41,7 +41,8 @@ def _fast_validator() -> Any | None:
     except ImportError:  # pragma: no cover - a listed dependency
         return None
     try:
-        return fastjsonschema.compile(REPORT_SCHEMA)
+        # compile() rewrites $refs in place: give it a copy, REPORT_SCHEMA stays as shipped
+        return fastjsonschema.compile(json.loads(schema_text()))
     except Exception:  # a schema feature it does not support: jsonschema alone then
         return None
 
