@@ -166,7 +166,10 @@ def annotate_samples(config_path: Path, samples: Sequence[str], *, outdir: Path,
     stamp = generated_at()
     rendered: list[tuple[Path, str]] = []
     guidance_cache: dict[tuple, Any] = {}  # samples with equal calls and medications share guidance
-    for r in rows:
+    step = max(1, len(rows) // 10)
+    for k, r in enumerate(rows, start=1):
+        if k % step == 0 or k == len(rows):
+            log.info("assembled and rendered %d/%d report(s) (%.1f s)", k, len(rows), time.perf_counter() - t0)
         genes = merge_outside_calls(calls[r.sample], outside.get(r.sample, {}))
         key = (tuple(genes), r.medications)
         guidance = guidance_cache.get(key)
