@@ -168,8 +168,6 @@ def annotate_samples(config_path: Path, samples: Sequence[str], *, outdir: Path,
     guidance_cache: dict[tuple, Any] = {}  # samples with equal calls and medications share guidance
     step = max(1, len(rows) // 10)
     for k, r in enumerate(rows, start=1):
-        if k % step == 0 or k == len(rows):
-            log.info("assembled and rendered %d/%d report(s) (%.1f s)", k, len(rows), time.perf_counter() - t0)
         genes = merge_outside_calls(calls[r.sample], outside.get(r.sample, {}))
         key = (tuple(genes), r.medications)
         guidance = guidance_cache.get(key)
@@ -191,6 +189,8 @@ def annotate_samples(config_path: Path, samples: Sequence[str], *, outdir: Path,
         rendered.append((outdir / f"{r.sample}.html", render_html(report, previous=previous)))
         if cfg.get("fhir", True):
             rendered.append((outdir / f"{r.sample}.fhir.json", render_fhir(report)))
+        if k % step == 0 or k == len(rows):
+            log.info("assembled and rendered %d/%d report(s) (%.1f s)", k, len(rows), time.perf_counter() - t0)
     written = write_all_atomic(rendered)
     for r in rows:
         _remember_report(outdir, r.sample)
