@@ -34,6 +34,8 @@ from datetime import date
 from pathlib import Path
 
 from pgxannot.errors import KnowledgeBaseError
+from pgxannot.vcf.genome import canonical_chrom
+from pgxannot.vcf.normalize import trim_alleles
 
 PLP_FILE = "clinvar_plp.tsv.xz"
 BENIGN_FILE = "clinvar_benign.tsv.xz"
@@ -99,37 +101,6 @@ class RawClinvarRow:
 
 
 # --------------------------------------------------------------------------- helpers
-def canonical_chrom(chrom: str) -> str:
-    """``1``/``chr1``/``MT`` -> ``chr1``/``chrM`` (the project's canonical names)."""
-    c = chrom.strip()
-    if c.lower().startswith("chr"):
-        c = c[3:]
-    if c.upper() in {"M", "MT"}:
-        return "chrM"
-    if c.upper() in {"X", "Y"}:
-        return "chr" + c.upper()
-    return "chr" + c
-
-
-def trim_alleles(pos: int, ref: str, alt: str) -> tuple[int, str, str]:
-    """Remove bases shared by REF and ALT: suffix first, then prefix, keeping one base.
-
-    Equivalent to ``bcftools norm`` without left-alignment (which needs the genome).
-
-    >>> trim_alleles(100, "GCT", "GCC")
-    (102, 'T', 'C')
-    >>> trim_alleles(100, "CTT", "CT")
-    (100, 'CT', 'C')
-    """
-    ref, alt = ref.upper(), alt.upper()
-    while len(ref) > 1 and len(alt) > 1 and ref[-1] == alt[-1]:
-        ref, alt = ref[:-1], alt[:-1]
-    while len(ref) > 1 and len(alt) > 1 and ref[0] == alt[0]:
-        ref, alt = ref[1:], alt[1:]
-        pos += 1
-    return pos, ref, alt
-
-
 def normalize_significance(raw: str) -> str | None:
     """ClinVar ``CLNSIG`` text -> one of our five classes, or None for the rest.
 

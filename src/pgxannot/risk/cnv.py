@@ -18,9 +18,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pgxannot.errors import CnvError
-from pgxannot.kb.clinvar_build import canonical_chrom
 from pgxannot.risk.knowledge import CivicEvidence, CnvGene, RiskKnowledgeBase
 from pgxannot.risk.somatic import therapies_from_evidence, tier_of, tumour_matches
+from pgxannot.vcf.genome import canonical_chrom
 
 HER2_TUMOURS = ("breast", "gastric", "stomach", "gastroesophageal", "gastro-oesophageal",
                 "esophagogastric", "oesophagogastric")

@@ -33,9 +33,9 @@ from typing import Any
 import numpy as np
 
 from pgxannot.errors import BuildMismatchError, InputFileError
-from pgxannot.kb.clinvar_build import trim_alleles
 from pgxannot.risk.knowledge import ClinvarVariant, GermlineGene, RiskKnowledgeBase
 from pgxannot.vcf.model import HAPLOID, VariantRecord
+from pgxannot.vcf.normalize import trim_alleles
 
 CLINVAR_URL = "https://www.ncbi.nlm.nih.gov/clinvar/variation/{}/"
 HFE_C282Y = {"GRCh38": ("chr6", 26092913, "G", "A"), "GRCh37": ("chr6", 26093141, "G", "A")}
@@ -80,7 +80,7 @@ def germline_regions(kb: RiskKnowledgeBase, extra_genes: Iterable[str] = (),
 
 
 def _read_bed(path: Path) -> list[tuple[str, int, int]]:
-    from pgxannot.kb.clinvar_build import canonical_chrom
+    from pgxannot.vcf.genome import canonical_chrom
 
     out = []
     try:

@@ -22,9 +22,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 
-from pgxannot.kb.clinvar_build import trim_alleles
 from pgxannot.risk.knowledge import CivicEvidence, RiskKnowledgeBase
 from pgxannot.vcf.model import VariantRecord
+from pgxannot.vcf.normalize import trim_alleles
 
 _LEVEL_ORDER = {"A": 0, "B": 1, "C": 2, "D": 3, "E": 4}
 

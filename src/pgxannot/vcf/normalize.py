@@ -31,6 +31,7 @@ def trim_alleles(pos: int, ref: str, alt: str) -> tuple[int, str, str]:
     VCF representation: ``trim_alleles(100, "CAT", "CGT") == (101, "A", "G")``,
     ``trim_alleles(100, "CATAT", "CAT") == (100, "CAT", "C")``.
     """
+    ref, alt = ref.upper(), alt.upper()
     if ref == alt:
         return pos, ref, alt
     # shared suffix
