@@ -98,19 +98,118 @@ def _build_parser() -> argparse.ArgumentParser:
     return p
 
 
+# Snakemake options after which nothing is run or written: no output-folder preparation.
+_NO_RUN_FLAGS = ("-h", "--help", "--version", "-v", "--unlock", "-n", "--dry-run", "--dryrun", "-l", "--list",
+                 "--list-rules", "--lint", "--dag", "--rulegraph", "--filegraph", "-S", "--summary",
+                 "-D", "--detailed-summary", "--report", "--cleanup-metadata", "--cleanup-shadow")
+_RERUN_INCOMPLETE = ("--rerun-incomplete", "--ri")
+
+
+def _has_flag(args: Sequence[str], flags: Sequence[str]) -> bool:
+    return any(a == f or a.startswith(f + "=") for a in args for f in flags)
+
+
+def _workdir(args: Sequence[str]) -> Path:
+    """The folder Snakemake will work in: ``--directory``/``-d`` or the current one."""
+    workdir = None
+    for i, a in enumerate(args):
+        if a in ("--directory", "-d") and i + 1 < len(args):
+            workdir = args[i + 1]
+        elif a.startswith("--directory="):
+            workdir = a.split("=", 1)[1]
+    return Path(workdir).expanduser() if workdir else Path.cwd()
+
+
+def _check_writable(folder: Path) -> None:
+    """Raise OutputError unless a file can be created in ``folder`` (and in its existing
+    result folders): a read-only folder must fail here with one line, not deep in Snakemake."""
+    import tempfile
+
+    from pgxannot.errors import OutputError
+
+    probe = folder
+    while not probe.exists() and probe != probe.parent:
+        probe = probe.parent
+    candidates = [probe] + [folder / d for d in ("results", "results/reports", "results/cohort", "logs",
+                                                 ".snakemake") if (folder / d).is_dir()]
+    for d in candidates:
+        try:
+            fd, name = tempfile.mkstemp(prefix=".pgxannot-write-test.", dir=d)
+            os.close(fd)
+            os.unlink(name)
+        except OSError as exc:
+            raise OutputError(f"output folder is not writable ({exc.strerror or exc})", path=d,
+                              hint="run in a writable folder (--directory DIR) or fix its permissions") from None
+
+
+def _hold_run_lock(workdir: Path):
+    """Hold an exclusive lock on ``workdir`` for the whole run and clear stale Snakemake locks.
+
+    The lock (``flock``) is released by the kernel however this process ends, SIGKILL
+    included. Holding it proves no other ``pgxannot run`` works in this folder, so
+    Snakemake locks still present were left by a run that was killed: they are removed,
+    and ``--rerun-incomplete`` redoes the jobs it had not finished (every report is
+    written atomically, so rerunning is always safe).
+    """
+    import fcntl
+
+    from pgxannot.errors import OutputError
+
+    meta = workdir / ".snakemake"
+    try:
+        meta.mkdir(parents=True, exist_ok=True)
+        fh = open(meta / "pgxannot-run.lock", "a")  # noqa: SIM115 (held until the process ends)
+    except OSError as exc:
+        raise OutputError(f"cannot prepare the output folder ({exc.strerror or exc})", path=workdir,
+                          hint="run in a writable folder (--directory DIR)") from None
+    try:
+        fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        fh.close()
+        raise OutputError("another 'pgxannot run' is working in this folder", path=workdir,
+                          hint="wait for it to finish, or give this run its own --directory") from None
+    stale = sorted((meta / "locks").glob("*.lock")) if (meta / "locks").is_dir() else []
+    # temporary files of atomic writes (".NAME.XXXX.tmp") a killed job left behind
+    if (workdir / "results").is_dir():
+        stale += sorted(p for p in (workdir / "results").rglob(".*.tmp") if p.is_file())
+    for path in stale:
+        path.unlink(missing_ok=True)
+    if stale:
+        print(f"pgxannot: removed {len(stale)} lock/temporary file(s) left by an interrupted run in {workdir}; "
+              "unfinished jobs are redone", file=sys.stderr)
+    return fh
+
+
 def run_snakemake(args: Sequence[str]) -> int:
-    """``pgxannot run``: Snakemake on the bundled Snakefile with every option passed through."""
+    """``pgxannot run``: Snakemake on the bundled Snakefile with every option passed through.
+
+    Before Snakemake starts, a run that would write checks that its output folder is
+    writable and takes the folder's run lock (see :func:`_hold_run_lock`), so a run
+    killed half-way is simply started again with the same command.
+    """
     from pgxannot.paths import bundled_root
 
     root = bundled_root()
     argv = [sys.executable, "-m", "snakemake", "--snakefile", str(root / "Snakefile")]
     user = list(args)
-    if not any(a == f or a.startswith(f + "=") for a in user for f in _SNAKEMAKE_CORE_FLAGS):
+    if not _has_flag(user, _SNAKEMAKE_CORE_FLAGS):
         argv += ["--cores", str(os.cpu_count() or 1)]
+    lock = None
+    if not _has_flag(user, _NO_RUN_FLAGS):
+        workdir = _workdir(user)
+        _check_writable(workdir)
+        lock = _hold_run_lock(workdir)
+        if not _has_flag(user, _RERUN_INCOMPLETE):
+            argv.append("--rerun-incomplete")
     argv += user
     env = dict(os.environ)
     env.setdefault("PYTHONHASHSEED", "0")
-    return subprocess.call(argv, env=env)
+    try:
+        # Snakemake inherits the lock: it stays held while either process lives
+        return subprocess.call(argv, env=env, pass_fds=(lock.fileno(),) if lock is not None else ())
+    finally:
+        if lock is not None:
+            lock.close()
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -125,10 +125,7 @@ class SampleRow:
 
 def _resolve(value: str, *, sheet: Path, line: int, column: str, bases: list[Path]) -> Path:
     p = Path(value).expanduser()
-    if p.is_absolute():
-        candidates = [p]
-    else:
-        candidates = [b / p for b in bases]
+    candidates = [p] if p.is_absolute() else [b / p for b in bases]
     for c in candidates:
         if c.exists():
             return c.resolve()

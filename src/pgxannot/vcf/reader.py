@@ -70,6 +70,27 @@ class VcfInfo:
     build: str | None  # inferred from contig lengths / ##reference, None when undecidable
 
 
+_BOM = b"\xef\xbb\xbf"
+_FILEFORMAT = b"##fileformat=VCF"
+
+
+def _check_text_start(head: bytes, path: Path, *, compressed: bool) -> None:
+    """The first bytes of VCF text must be ``##fileformat=VCF`` (htslib refuses anything else)."""
+    if head.startswith(_FILEFORMAT):
+        return
+    inside = "compressed file" if compressed else "file"
+    if head.startswith(_BOM):
+        raise VcfError(f"{inside} starts with a UTF-8 byte-order mark before '##fileformat'", path=path,
+                       hint="save it without the BOM (e.g. sed -i '1s/^\\xEF\\xBB\\xBF//' FILE)")
+    if head.startswith(b"#CHROM") or head.startswith(b"##"):
+        raise VcfError(f"{inside} has no '##fileformat' line first", path=path,
+                       hint="the first line must be '##fileformat=VCFv4.x'")
+    if compressed:
+        raise VcfError("compressed file does not hold a VCF (no '##fileformat' header)", path=path)
+    raise VcfError("not a VCF file (no '##fileformat=VCF' header; plain text, gzip, bgzip or BCF expected)",
+                   path=path)
+
+
 def sniff_kind(path: Path) -> str:
     """Tell plain VCF, gzip, BGZF and BCF apart from the first bytes; raise VcfError otherwise."""
     try:
@@ -89,24 +110,18 @@ def sniff_kind(path: Path) -> str:
         bgzf = len(head) >= 14 and head[3] & 4 and head[12:14] == b"BC"
         try:
             with gzip.open(path, "rb") as fh:
-                inner = fh.read(5)
+                inner = fh.read(len(_FILEFORMAT))
         except (OSError, EOFError, zlib.error) as exc:
             raise VcfError(f"compressed file is corrupt or truncated ({exc})", path=path,
                            hint="re-create it with bgzip and check the transfer") from None
         if inner.startswith(b"BCF"):
             return "bcf"
-        if not inner.startswith(b"##"):
-            raise VcfError("compressed file does not hold a VCF (no '##fileformat' header)", path=path)
+        _check_text_start(inner, path, compressed=True)
         return "vcf.bgz" if bgzf else "vcf.gz"
     if head.startswith(b"BCF"):
         raise VcfError("uncompressed BCF is not supported", path=path, hint="convert with 'bcftools view -Ob'")
-    if head.startswith(b"##fileformat=VCF") or head.startswith(b"##"):
-        return "vcf"
-    if head.startswith(b"#CHROM"):
-        raise VcfError("VCF has no '##fileformat' line", path=path,
-                       hint="the first line must be '##fileformat=VCFv4.x'")
-    raise VcfError("not a VCF file (no '##fileformat=VCF' header; plain text, gzip, bgzip or BCF expected)",
-                   path=path)
+    _check_text_start(head, path, compressed=False)
+    return "vcf"
 
 
 def _check_gzip_integrity(path: Path) -> None:
@@ -165,9 +180,8 @@ def inspect_vcf(path: str | Path, *, check_integrity: bool = True) -> VcfInfo:
                     contigs[fields["ID"]] = 0
         elif line.startswith("##reference="):
             reference = line.split("=", 1)[1].strip()
-        elif line.startswith("##FORMAT=<"):
-            if _header_fields(line).get("ID") == "GT":
-                has_gt = True
+        elif line.startswith("##FORMAT=<") and _header_fields(line).get("ID") == "GT":
+            has_gt = True
     build = build_from_contigs(contigs)
     if build is None and reference:
         build = build_from_reference_line(reference)
@@ -292,8 +306,10 @@ def _merge_windows(positions: Sequence[tuple[int, int]]) -> list[tuple[int, int]
 def ensure_index(info: VcfInfo, index_dir: Path | None) -> Path | None:
     """The path to open for region queries, or None to stream the file.
 
-    A file with its own ``.tbi``/``.csi`` is queried directly. A bgzipped file
-    without one gets an index built once in ``index_dir`` (never beside the user's
+    A file with its own ``.tbi``/``.csi`` is queried directly, unless that index is
+    older than the file: a stale index silently skips records (positions reported
+    missing, variants lost), so it is ignored. A bgzipped VCF or a BCF without a
+    usable index gets one built once in ``index_dir`` (never beside the user's
     file, which may be read-only): a symbolic link to the file sits there with its
     index, because htslib finds an index by the name of the file it opens.
     """
@@ -301,7 +317,8 @@ def ensure_index(info: VcfInfo, index_dir: Path | None) -> Path | None:
         p = Path(str(info.path) + ext)
         if p.is_file():
             if p.stat().st_mtime + 1 < info.path.stat().st_mtime:
-                log.warning("%s: index %s is older than the file; it may be stale", info.path, p.name)
+                log.warning("%s: index %s is older than the file (stale); not used", info.path, p.name)
+                continue
             return info.path
     if info.kind not in ("vcf.bgz", "bcf") or index_dir is None:
         return None
@@ -320,7 +337,7 @@ def ensure_index(info: VcfInfo, index_dir: Path | None) -> Path | None:
         tmp_link = tmp / info.path.name
         if not tmp_link.exists():
             tmp_link.symlink_to(info.path.resolve())
-        pysam.tabix_index(str(tmp_link), preset="vcf" if info.kind != "bcf" else None,
+        pysam.tabix_index(str(tmp_link), preset="bcf" if info.kind == "bcf" else "vcf",
                           csi=True, keep_original=True, force=True)
         if not Path(str(tmp_link) + ".csi").is_file():
             raise OSError("index was not written")
@@ -345,11 +362,16 @@ def ensure_index(info: VcfInfo, index_dir: Path | None) -> Path | None:
 # -------------------------------------------------------------------- record checks
 
 
-def _record_genotypes(v, path: Path, n_alleles: int) -> tuple[np.ndarray, np.ndarray, bool]:
-    """(gt int16 (n,2), phased bool (n,), haploid_any) of one record, checked."""
+def _record_genotypes(v, path: Path, n_alleles: int, n_samples: int) -> tuple[np.ndarray, np.ndarray, bool]:
+    """(gt int16 (n,2), phased bool (n,), haploid_any) of one record, checked.
+
+    A record whose FORMAT has no GT (GT is optional per record) is a no-call for every sample.
+    """
     try:
         arr = v.genotype.array()
     except Exception as exc:
+        if "GT" not in (v.FORMAT or ()):  # GT is optional per record: no call here
+            return (np.full((n_samples, 2), MISSING, dtype=np.int16), np.zeros(n_samples, dtype=bool), False)
         raise VcfError(f"genotypes cannot be read ({exc})", path=path,
                        where=f"record {v.CHROM}:{v.POS}") from None
     ploidy = arr.shape[1] - 1
@@ -374,6 +396,22 @@ def _record_genotypes(v, path: Path, n_alleles: int) -> tuple[np.ndarray, np.nda
     haploid = bool((gt[:, 1] == HAPLOID).any())
     # a haploid call whose only allele is missing stays missing
     return gt, phased, haploid
+
+
+def _check_record(v, info: VcfInfo) -> None:
+    """Refuse a record without REF (a line whose columns are not tab-separated).
+
+    htslib parses such a line into a record with no alleles, and cyvcf2 crashes (segfault)
+    on the first access to its REF, so it must be caught before anything reads it. A
+    valid record always spans at least one base (``end > start``).
+    """
+    if v.end > v.start:
+        return
+    bad = _locate_bad_line(info)
+    where = f"line {bad[0]}" if bad else f"record starting {v.CHROM[:40]!r}"
+    raise VcfError("malformed record: no REF/ALT columns (fewer than 8 tab-separated columns)",
+                   path=info.path, where=where,
+                   hint="VCF columns must be separated by tabs, not spaces; check it with 'bcftools view'")
 
 
 def _record_ps(v, n: int) -> np.ndarray:
@@ -452,7 +490,7 @@ class _SiteAccumulator:
                 idx.extend(self.by_pos[(chrom, p)])
             if not idx:
                 return
-            gt, phased, _ = _record_genotypes(v, path, 1 + len(v.ALT))
+            gt, phased, _ = _record_genotypes(v, path, 1 + len(v.ALT), self.n)
             gt = np.where(gt > 0, MISSING, gt)  # a call of <NON_REF> is not a known allele
             ps = _record_ps(v, self.n)
             for i in idx:
@@ -463,7 +501,7 @@ class _SiteAccumulator:
             return
         rec_ref = v.REF.upper()
         alts = [a.upper() for a in v.ALT]
-        gt, phased, _ = _record_genotypes(v, path, 1 + len(alts))
+        gt, phased, _ = _record_genotypes(v, path, 1 + len(alts), self.n)
         ps = _record_ps(v, self.n)
         for i in idx:
             site = self.sites[i]
@@ -588,6 +626,7 @@ def _read_sites_from(info: VcfInfo, samples: list[str], acc: _SiteAccumulator, i
     cmap = _ChromMap(_seqnames(vcf) if index is not None else info.contigs)
 
     def feed(v) -> None:
+        _check_record(v, info)
         chrom = canonical_chrom(v.CHROM)
         end = None
         if not v.ALT or all(a in NON_REF_ALLELES for a in v.ALT):
@@ -608,10 +647,47 @@ def _read_sites_from(info: VcfInfo, samples: list[str], acc: _SiteAccumulator, i
     except VcfError:
         raise
     except Exception as exc:
-        raise VcfError(f"reading failed ({exc})", path=info.path,
-                       hint="the file may be truncated or malformed; check it with 'bcftools view'") from None
+        raise _reading_failed(info, exc) from None
     finally:
         vcf.close()
+
+
+def _reading_failed(info: VcfInfo, exc: Exception) -> VcfError:
+    """The error for a record htslib could not parse, naming the line when it can be found."""
+    bad = _locate_bad_line(info)
+    if bad is None:
+        return VcfError(f"reading failed ({exc})", path=info.path,
+                        hint="the file may be truncated or malformed; check it with 'bcftools view'")
+    line_no, problem = bad
+    return VcfError(f"malformed record: {problem}", path=info.path, where=f"line {line_no}",
+                    hint="fix or remove the line (columns are tab-separated); check with 'bcftools view'")
+
+
+def _locate_bad_line(info: VcfInfo) -> tuple[int, str] | None:
+    """First visibly malformed data line of a text VCF (wrong column count, POS not a number).
+
+    Only called after a parse failure, so the extra pass over the file costs nothing on
+    good input. BCF is binary: None.
+    """
+    if info.kind == "bcf":
+        return None
+    expected = 9 + len(info.samples) if info.samples else None
+    opener = gzip.open if info.kind in ("vcf.gz", "vcf.bgz") else open
+    try:
+        with opener(info.path, "rb") as fh:
+            for line_no, raw in enumerate(fh, start=1):
+                if raw.startswith(b"#"):
+                    continue
+                cols = raw.rstrip(b"\r\n").split(b"\t")
+                if len(cols) < 8 or (expected is not None and len(cols) != expected):
+                    want = expected if expected is not None else 8
+                    return line_no, f"{len(cols)} tab-separated column(s), expected {want}"
+                if not cols[1].isdigit():
+                    pos = cols[1][:20].decode("utf-8", "replace")
+                    return line_no, f"POS {pos!r} is not a whole number"
+    except (OSError, EOFError, zlib.error):
+        return None
+    return None
 
 
 def _sample_order(vcf, samples: list[str], path: Path) -> np.ndarray | None:
@@ -633,6 +709,10 @@ class _Reordered:
         self._order = order
         self.CHROM, self.POS, self.REF, self.ALT, self.INFO, self.ID = v.CHROM, v.POS, v.REF, v.ALT, v.INFO, v.ID
         self.genotype = self
+
+    @property
+    def FORMAT(self):  # cyvcf2's attribute name
+        return self._v.FORMAT
 
     def array(self):
         return self._v.genotype.array()[self._order]
@@ -688,10 +768,11 @@ def _iter_one(info, wanted, regions, index_dir, info_keys) -> Iterator[VariantRe
         return j >= 0 and ws[j][0] <= pos <= ws[j][1]
 
     def make(v) -> VariantRecord | None:
+        _check_record(v, info)
         alts = tuple(a.upper() for a in v.ALT)
         if not alts or all(a in NON_REF_ALLELES for a in alts):
             return None
-        gt, phased, _ = _record_genotypes(v, info.path, 1 + len(alts))
+        gt, phased, _ = _record_genotypes(v, info.path, 1 + len(alts), len(wanted))
         if order is not None:
             gt, phased = gt[order], phased[order]
         info_d = {}
@@ -714,7 +795,7 @@ def _iter_one(info, wanted, regions, index_dir, info_keys) -> Iterator[VariantRe
                 for name in cmap.vcf_name(chrom):
                     for start, end in ws:
                         for v in _query(vcf, f"{name}:{start}-{end}"):
-                            if v.POS < start:  # overlapping from upstream: yielded by its own window
+                            if start > v.POS:  # overlapping from upstream: yielded by its own window
                                 key = (chrom, v.POS, v.REF, tuple(v.ALT))
                                 if key in seen or not inside(chrom, v.POS):
                                     continue
@@ -731,7 +812,6 @@ def _iter_one(info, wanted, regions, index_dir, info_keys) -> Iterator[VariantRe
     except VcfError:
         raise
     except Exception as exc:
-        raise VcfError(f"reading failed ({exc})", path=info.path,
-                       hint="the file may be truncated or malformed; check it with 'bcftools view'") from None
+        raise _reading_failed(info, exc) from None
     finally:
         vcf.close()
