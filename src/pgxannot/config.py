@@ -117,6 +117,20 @@ class SampleRow:
     line: int = 0
     raw: dict[str, str] = field(default_factory=dict, compare=False)
 
+    def normalized(self) -> dict[str, str]:
+        """The row in the canonical form of ``samples.schema.yaml`` (for Snakemake's validate())."""
+        return {
+            "sample": self.sample,
+            "vcf": ";".join(str(p) for p in self.vcfs),
+            "sex": self.sex,
+            "medications": ";".join(self.medications),
+            "outside_calls": str(self.outside_calls or ""),
+            "cnv": str(self.cnv or ""),
+            "tumor_type": self.tumor_type or "",
+            "secondary_findings": "yes" if self.secondary_findings else "no",
+            "indication": self.indication or "",
+        }
+
     @property
     def vcf_key(self) -> tuple[str, ...]:
         """Samples with the same key share their VCF file(s) and are read in one pass."""

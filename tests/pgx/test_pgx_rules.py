@@ -149,3 +149,23 @@ def test_outside_only_genes_listed_and_sites():
     assert len(s38) == 35 and 0 < len(s37) < 35 and all(s.chrom == "chr10" for s in s37)
     with pytest.raises(ConfigError):
         pgx_sites("hg19")
+
+
+def test_haploid_genotype_on_an_autosome_is_not_called():
+    # regression: a haploid GT ('1') on chr10 was called as a single allele '*2' with an
+    # Indeterminate phenotype; an autosomal gene is never called from one allele
+    import numpy as np
+
+    from pgxannot.pgx import call_samples, pgx_sites
+    from pgxannot.vcf.model import HAPLOID, SiteGenotypes, SiteStatus
+
+    sites = tuple(pgx_sites(genes=["CYP2C19"]))
+    n = len(sites)
+    alleles = tuple((s.ref,) for s in sites)
+    gt = np.zeros((n, 1, 2), dtype=np.int16)
+    gt[:, 0, 1] = HAPLOID
+    sg = SiteGenotypes(samples=("S",), sites=sites, alleles=alleles, gt=gt,
+                       phased=np.zeros((n, 1), bool), ps=np.zeros((n, 1), np.int64),
+                       status=np.full(n, SiteStatus.VARIANT, np.int8))
+    (call,) = [c for c in call_samples(sg, genes=["CYP2C19"])["S"] if c.gene == "CYP2C19"]
+    assert call.status == "not_called" and "haploid" in call.reason

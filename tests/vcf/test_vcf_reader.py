@@ -279,3 +279,26 @@ def test_crlf_line_endings_are_read(tmp_path):
         assert "\n" not in exc.one_line()
     else:
         assert sg.gt[0, 0].tolist() == [0, 1]
+
+
+@pytest.mark.parametrize("compress", [None, "gzip"])
+def test_large_plain_vcf_is_recompressed_and_indexed_in_work_folder(tmp_path, monkeypatch, compress):
+    import pgxannot.vcf.reader as reader
+
+    monkeypatch.setattr(reader, "RECOMPRESS_MIN_BYTES", 0)
+    rows = [row("chr10", 94761900, "C", "T", "0/1"), row("chr10", 94781859, "G", "A", "1/1")]
+    p = write_vcf(tmp_path / ("a.vcf" + (".gz" if compress else "")), ["S1"], rows, compress=compress)
+    sg = read_site_genotypes([p], [CYP2C19_17, CYP2C19_2], index_dir=tmp_path / "idx")
+    assert sg.gt[:, 0].tolist() == [[0, 1], [1, 1]]
+    assert list((tmp_path / "idx").rglob("*.bgz.csi")), "no indexed BGZF copy in the work folder"
+    assert sorted(x.name for x in tmp_path.iterdir()) == sorted(["idx", p.name])
+
+
+def test_unsorted_plain_vcf_falls_back_to_streaming(tmp_path, monkeypatch):
+    import pgxannot.vcf.reader as reader
+
+    monkeypatch.setattr(reader, "RECOMPRESS_MIN_BYTES", 0)
+    rows = [row("chr10", 94781859, "G", "A", "1/1"), row("chr10", 94761900, "C", "T", "0/1")]
+    p = write_vcf(tmp_path / "a.vcf", ["S1"], rows)
+    sg = read_site_genotypes([p], [CYP2C19_17, CYP2C19_2], index_dir=tmp_path / "idx")
+    assert sg.gt[:, 0].tolist() == [[0, 1], [1, 1]]

@@ -8,25 +8,28 @@ import pandas as pd
 from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 
-from pgxannot.config import load_sample_sheet, resolve_samples_path
+from pgxannot.config import load_sample_sheet, resolve_samples_path, validate_config
 from pgxannot.errors import PgxannotError
 from pgxannot.kb.resolve import selection_signature
-
-validate(config, schema="../schemas/config.schema.yaml")
 
 # The package itself, run by the interpreter that runs Snakemake (same installation everywhere).
 PGXANNOT = f"{sys.executable} -m pgxannot"
 
+# pgxannot's own checks first: a bad config or sheet ends in one line naming key, file
+# and line. Snakemake's validate() then checks the same schemas and fills in defaults;
+# the sheet is validated in its normalized form (sex "F" -> "female", ...).
 try:
+    validate_config(config, source=", ".join(workflow.configfiles) or "config")
+    validate(config, schema="../schemas/config.schema.yaml")
     SAMPLE_SHEET = resolve_samples_path(config, bundled=BUNDLED_CONFIG)
     SAMPLES = load_sample_sheet(SAMPLE_SHEET)
 except PgxannotError as exc:
-    raise WorkflowError(f"pgxannot: {exc.one_line()}") from None
+    raise WorkflowError(f"pgxannot: error: {exc.one_line()}") from None
 
-_sheet = pd.read_csv(
-    SAMPLE_SHEET, sep="\t", dtype=str, comment="#", keep_default_na=False
+validate(
+    pd.DataFrame([r.normalized() for r in SAMPLES], dtype=str),
+    schema="../schemas/samples.schema.yaml",
 )
-validate(_sheet, schema="../schemas/samples.schema.yaml")
 
 
 wildcard_constraints:

@@ -280,7 +280,11 @@ def _call_pattern(ctx: _GeneContext, h1: np.ndarray, h2: np.ndarray, blk: np.nda
         elif sex == 0:
             warnings.append("sex unknown: G6PD called as two X copies; for a male the phenotype follows one allele")
     if haploid and gene not in ("G6PD", "MT-RNR1"):
-        warnings.append(f"haploid genotypes for {gene}; called as a single allele")
+        # an autosomal gene has two copies: a haploid GT there is a caller artefact (or a
+        # deletion of the other copy, which a VCF genotype cannot show); never guess a diplotype
+        return _not_called(gene, f"haploid genotype(s) at autosomal {gene} positions: a diplotype needs two "
+                           "allele calls; check the variant caller's ploidy settings", missing_labels,
+                           tuple(warnings))
     hb = None if haploid else h2
     variants = _variants(ctx, h1, hb, present)
     if missing_labels:

