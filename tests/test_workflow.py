@@ -201,3 +201,29 @@ def test_report_shows_what_changed_since_the_last_run(tmp_path):
     assert proc.returncode == 0, proc.stderr[-2000:]
     second = (tmp_path / "results" / "reports" / "PAIN-003.html").read_text()
     assert 'id="changes"' in second and "tramadol" in second.split('id="changes"', 1)[1]
+
+
+@pytest.mark.slow
+def test_pcgr_breast_tumour_her2_pik3ca_and_dpyd(shared_data, tmp_path):
+    """PCGR's T001-BRCA: ERBB2 amplified (trastuzumab), PIK3CA H1047R, DPYD *2A for capecitabine."""
+    pcgr = shared_data / "onco" / "pcgr"
+    sample = "TCGA-A2-A04W-01A-31D-A10Y-09_TCGA-A2-A04W-10A-01D-A110-09"
+    (tmp_path / "config.yaml").write_text("samples: samples.tsv\nfhir: false\n")
+    (tmp_path / "samples.tsv").write_text(
+        "sample\tvcf\tsex\tmedications\tcnv\ttumor_type\n"
+        f"{sample}\t{pcgr / 'T001-BRCA.grch38.vcf.gz'}\tfemale\tcapecitabine\t"
+        f"{pcgr / 'T001-BRCA.grch38.cna.tsv'}\tbreast\n")
+    proc = run(["run", "--cores", "1"], cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    doc = report(tmp_path, sample)
+    assert doc["her2_status"] == "amplified"
+    erbb2 = next(f for f in doc["findings"] if f["gene"] == "ERBB2")
+    assert erbb2["tier"] == "I" and any(t["therapy"] == "Trastuzumab" for t in erbb2["therapies"])
+    pik3ca = next(f for f in doc["findings"] if f["gene"] == "PIK3CA")
+    assert pik3ca["category"] == "somatic" and pik3ca["variant"] == "chr3:179234297:A:G" and pik3ca["evidence"]
+    assert gene(doc, "DPYD")["diplotypes"] == ["Reference/c.1905+1G>A (*2A)"]
+    assert drug(doc, "capecitabine")["action"] == "reduce_dose"
+    assert any("DPYD" in n and "capecitabine" in n for n in doc["chemotherapy_pgx"])
+    for f in doc["findings"]:
+        if f["category"] == "germline":  # tumour-only VCF: origin must be stated as unknown
+            assert "germline origin is not established" in f["interpretation"]

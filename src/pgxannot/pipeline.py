@@ -272,6 +272,10 @@ class RiskResult:
     assumptions: list[str]
 
 
+_TUMOUR_ORIGIN_NOTE = ("Seen in a tumour sample without a matched normal: germline origin is not "
+                       "established; confirm in a blood or saliva sample before acting on it. ")
+
+
 def read_cnv_inputs(rows: Sequence[SampleRow], build: str) -> dict[str, list]:
     from pgxannot.risk.cnv import read_cnv
 
@@ -307,6 +311,10 @@ def annotate_risk(vcfs: Sequence[Path], rows: Sequence[SampleRow], kb: Any, *, c
     out: dict[str, RiskResult] = {}
     for i, r in enumerate(rows):
         findings = list(germline.get(r.sample, []))
+        if r.tumor_type:
+            # a tumour VCF without a matched normal: a ClinVar-pathogenic hit may be somatic
+            findings = [{**f, "interpretation": _TUMOUR_ORIGIN_NOTE + str(f.get("interpretation") or "")}
+                        for f in findings]
         limitations = germline_limitations(kb, secondary_findings=r.secondary_findings)
         assumptions: list[str] = []
         her2: str | None = None
