@@ -19,7 +19,7 @@ PGXANNOT = f"{sys.executable} -m pgxannot"
 # and line. Snakemake's validate() then checks the same schemas and fills in defaults;
 # the sheet is validated in its normalized form (sex "F" -> "female", ...).
 try:
-    validate_config(config, source=", ".join(workflow.configfiles) or "config")
+    validate_config(config, source=", ".join(map(str, workflow.configfiles)) or "config")
     validate(config, schema="../schemas/config.schema.yaml")
     SAMPLE_SHEET = resolve_samples_path(config, bundled=BUNDLED_CONFIG)
     SAMPLES = load_sample_sheet(SAMPLE_SHEET)
