@@ -227,3 +227,23 @@ def test_pcgr_breast_tumour_her2_pik3ca_and_dpyd(shared_data, tmp_path):
     for f in doc["findings"]:
         if f["category"] == "germline":  # tumour-only VCF: origin must be stated as unknown
             assert "germline origin is not established" in f["interpretation"]
+
+
+@pytest.mark.slow
+def test_grch37_run_calls_pgx_and_says_the_germline_screen_was_not_done(shared_data, tmp_path):
+    # regression: a GRCh37 run failed (ClinVar table is GRCh38) and GRCh37-unmapped positions
+    # broke the report schema as 'GRCh38:chr:pos' entries in missing_positions
+    g37 = shared_data / "1kgp" / "GRCh37"
+    (tmp_path / "config.yaml").write_text("samples: samples.tsv\nreference_build: GRCh37\n"
+                                          "missing_positions_as_reference: true\nfhir: false\n")
+    (tmp_path / "samples.tsv").write_text(
+        f"sample\tvcf\tmedications\nHG00096\t{g37 / 'CYP2C19.vcf.gz'};{g37 / 'CYP2C9.vcf.gz'}\tclopidogrel\n")
+    proc = run(["run", "--cores", "1"], cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    doc = report(tmp_path, "HG00096")
+    c9 = gene(doc, "CYP2C9")
+    assert c9["status"] == "called"
+    assert all(not p.startswith("GRCh38") for g in doc["genes"] for p in g["missing_positions"])
+    assert any("no GRCh37 coordinate" in w for w in c9["warnings"])
+    assert doc["analyses"]["germline"] is False
+    assert any("Germline screen not performed" in x for x in doc["limitations"])

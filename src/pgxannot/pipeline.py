@@ -298,15 +298,20 @@ def annotate_risk(vcfs: Sequence[Path], rows: Sequence[SampleRow], kb: Any, *, c
 
     ids = [r.sample for r in rows]
     germ_cfg = cfg.get("germline", {})
-    regions = germline_regions(kb, germ_cfg.get("extra_genes", ()), germ_cfg.get("regions_bed"))
-    fasta = _open_fasta(germ_cfg.get("reference_fasta"))
-    records = iter_variants(vcfs, samples=ids, regions=regions, build=build, index_dir=index_dir)
-    germline = screen_germline(
-        records, ids, kb,
-        secondary_findings={r.sample: r.secondary_findings for r in rows},
-        indication_genes={r.sample: indication_genes_from_text(r.indication, kb) for r in rows},
-        sex={r.sample: r.sex for r in rows}, fasta=fasta, build=build,
-    )
+    germline_ok = kb.clinvar_build == build
+    germline: dict[str, list[dict]] = {}
+    if germline_ok:
+        regions = germline_regions(kb, germ_cfg.get("extra_genes", ()), germ_cfg.get("regions_bed"))
+        fasta = _open_fasta(germ_cfg.get("reference_fasta"))
+        records = iter_variants(vcfs, samples=ids, regions=regions, build=build, index_dir=index_dir)
+        germline = screen_germline(
+            records, ids, kb,
+            secondary_findings={r.sample: r.secondary_findings for r in rows},
+            indication_genes={r.sample: indication_genes_from_text(r.indication, kb) for r in rows},
+            sex={r.sample: r.sex for r in rows}, fasta=fasta, build=build,
+        )
+    else:
+        log.warning("germline screen skipped: the ClinVar table is %s, the run is %s", kb.clinvar_build, build)
     cn_cfg = cfg.get("copy_number", {})
     out: dict[str, RiskResult] = {}
     for i, r in enumerate(rows):
@@ -315,10 +320,15 @@ def annotate_risk(vcfs: Sequence[Path], rows: Sequence[SampleRow], kb: Any, *, c
             # a tumour VCF without a matched normal: a ClinVar-pathogenic hit may be somatic
             findings = [{**f, "interpretation": _TUMOUR_ORIGIN_NOTE + str(f.get("interpretation") or "")}
                         for f in findings]
-        limitations = germline_limitations(kb, secondary_findings=r.secondary_findings)
+        if germline_ok:
+            limitations = germline_limitations(kb, secondary_findings=r.secondary_findings)
+        else:
+            limitations = [f"Germline screen not performed: the ClinVar table in use is {kb.clinvar_build} and "
+                           f"this run is {build}. Install and select a {build} ClinVar release "
+                           "(pgxannot kb update clinvar --url ...; knowledge_base.clinvar) to screen it."]
         assumptions: list[str] = []
         her2: str | None = None
-        analyses = {"germline": True, "copy_number": r.cnv is not None, "somatic": bool(r.tumor_type)}
+        analyses = {"germline": germline_ok, "copy_number": r.cnv is not None, "somatic": bool(r.tumor_type)}
         if r.cnv is not None:
             cn_findings, her2 = copy_number_findings(
                 cnv[r.sample], kb, ploidy=cn_cfg.get("ploidy"),

@@ -197,7 +197,8 @@ def _call_gene(sg: SiteGenotypes, table: GeneTable, sex: np.ndarray, missing_as_
     if not covered:
         if gene == "MT-RNR1":
             return [outside_needed(gene)] * n
-        call = _not_called(gene, f"no VCF records cover {gene} positions", ctx.labels)
+        call = _not_called(gene, f"no VCF records cover {gene} positions",
+                           tuple(x for x in ctx.labels if x not in set(ctx.unmapped)))
         return [call] * n
     a, b, blk = _canonical(c1, c2, ph, ps)
     sexcol = sex if gene == "G6PD" else np.zeros(n, dtype=np.int64)
@@ -233,12 +234,18 @@ def _call_pattern(ctx: _GeneContext, h1: np.ndarray, h2: np.ndarray, blk: np.nda
     haploid_pos = h2 == _HAPLOID_CODE
     missing = (h1 == MISSING_CODE) | ((h2 == MISSING_CODE) & ~haploid_pos)
     present = ~missing
-    missing_labels = tuple(ctx.labels[j] for j in np.flatnonzero(missing))
+    # positions with no coordinate in the run's build are not "chr:pos" of that build: they
+    # are named in a warning, never in missing_positions (the contract's chr:pos list)
+    unmapped = set(ctx.unmapped)
+    missing_labels = tuple(ctx.labels[j] for j in np.flatnonzero(missing) if ctx.labels[j] not in unmapped)
     if ctx.assumed_reference:
         warnings.append(f"{len(ctx.assumed_reference)} {gene} position(s) absent from the VCF were assumed "
                         "to be reference (missing_positions_as_reference)")
     if ctx.unmapped:
-        warnings.append(f"{len(ctx.unmapped)} {gene} position(s) have no GRCh37 coordinate and were not assessed")
+        shown = ", ".join(u.removeprefix("GRCh38:") for u in ctx.unmapped[:5])
+        more = f" and {len(ctx.unmapped) - 5} more" if len(ctx.unmapped) > 5 else ""
+        warnings.append(f"{len(ctx.unmapped)} {gene} position(s) have no GRCh37 coordinate and were not "
+                        f"assessed (GRCh38 {shown}{more})")
     if not present.any():
         return _not_called(gene, f"no genotype at any {gene} position", missing_labels, tuple(warnings))
     undoc = present & ((h1 == UNDOCUMENTED) | (h2 == UNDOCUMENTED))
