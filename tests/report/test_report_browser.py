@@ -76,3 +76,39 @@ def test_screenshot_and_print_to_pdf(tmp_path):
     assert data.startswith(b"%PDF")
     pages = len(re.findall(rb"/Type\s*/Page[^s]", data))
     assert pages >= 2  # methods start on a new printed page
+
+
+def _page_requests(html: str, tmp_path: Path) -> set[str]:
+    """URLs a page loaded from a file asks for, from Chromium's net log.
+
+    Chromium itself calls home (time, accounts...) under its own network isolation key;
+    requests made on behalf of the page carry the page's key (``file://``).
+    """
+    import json as _json
+
+    page = tmp_path / "page.html"
+    page.write_text(html, encoding="utf-8")
+    netlog = tmp_path / "netlog.json"
+    out = _chromium("--disable-background-networking", "--disable-component-update", "--disable-sync",
+                    "--disable-quic", f"--log-net-log={netlog}", "--net-log-capture-mode=Everything",
+                    "--dump-dom", page.as_uri(), cwd=tmp_path)
+    assert out.returncode == 0, out.stderr[-2000:]
+    log = _json.loads(netlog.read_text(encoding="utf-8"))
+    start_job = log["constants"]["logEventTypes"]["URL_REQUEST_START_JOB"]
+    urls = set()
+    for e in log["events"]:
+        p = e.get("params") or {}
+        if e["type"] == start_job and str(p.get("network_isolation_key", "")).startswith("file://"):
+            urls.add(p.get("url"))
+    return urls - {page.as_uri()}
+
+
+def test_net_log_check_sees_a_page_request(tmp_path):
+    # control: the check below would catch an external image or stylesheet
+    html = '<html><body><img src="http://example.invalid/x.png"></body></html>'
+    assert "http://example.invalid/x.png" in _page_requests(html, tmp_path)
+
+
+def test_opening_the_report_makes_no_network_request(tmp_path):
+    for doc in (fx.tumour_report(), fx.hostile_report()):
+        assert _page_requests(render_html(doc), tmp_path) == set()
