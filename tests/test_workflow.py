@@ -247,3 +247,14 @@ def test_grch37_run_calls_pgx_and_says_the_germline_screen_was_not_done(shared_d
     assert any("no GRCh37 coordinate" in w for w in c9["warnings"])
     assert doc["analyses"]["germline"] is False
     assert any("Germline screen not performed" in x for x in doc["limitations"])
+
+
+@pytest.mark.slow
+def test_snakemake_report_bundle_has_every_patient_report(example_run):
+    proc = run(["run", "--report", "report.zip"], cwd=example_run)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    import zipfile
+
+    names = zipfile.ZipFile(example_run / "report.zip").namelist()
+    for s in SAMPLES:
+        assert any(n.endswith(f"/{s}.html") for n in names)
