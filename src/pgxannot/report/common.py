@@ -10,17 +10,11 @@ import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-# Most to least urgent; the HTML groups drug guidance in this order.
-ACTIONS: tuple[str, ...] = (
-    "avoid",
-    "use_alternative",
-    "reduce_dose",
-    "increase_dose",
-    "use_with_caution",
-    "standard_dosing",
-    "no_recommendation",
-    "not_available",
-)
+from pgxannot.kb.cpic_build import ACTIONS as CPIC_ACTIONS
+
+# Most to least urgent; the HTML groups drug guidance in this order: the action categories
+# derived from CPIC rows, then "not_available" (no guidance possible for this patient).
+ACTIONS: tuple[str, ...] = (*CPIC_ACTIONS, "not_available")
 ACTION_LABELS: dict[str, str] = {
     "avoid": "Avoid",
     "use_alternative": "Use an alternative",
