@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import cache
+
 BUILDS = ("GRCh38", "GRCh37")
 
 # Primary-assembly lengths (NCBI GRCh38.p14 / GRCh37.p13): enough to tell the builds apart.
@@ -32,6 +34,7 @@ _REFERENCE_HINTS = {
 }
 
 
+@cache
 def canonical_chrom(name: str) -> str:
     """``1``/``chr1``/``CHR1`` -> ``chr1``; ``MT``/``M``/``chrMT`` -> ``chrM``."""
     n = name.strip()
