@@ -103,7 +103,9 @@ def cohort_view(reports: Sequence[Mapping[str, Any]], report_links: Mapping[str,
             for p in set(as_list(g.get("missing_positions"))):
                 missing[(str(p), gene)] += 1
         drugs = [x for x in d.get("drugs") or [] if isinstance(x, Mapping)]
-        act = sorted({text(x.get("drug")) for x in drugs if x.get("current_medication") and is_actionable(x)})
+        act_drugs = [x for x in drugs if x.get("current_medication") and is_actionable(x)]
+        act = sorted({text(x.get("drug")) for x in act_drugs})
+        act_light = "red" if any(x.get("traffic_light") == "red" for x in act_drugs) else "amber"
         high = [f"{text(f.get('gene'))} {text(f.get('classification'))}"
                 for f in d.get("findings") or [] if isinstance(f, Mapping) and f.get("high_risk")]
         statuses = Counter(str(g.get("status")) for g in genes)
@@ -121,6 +123,7 @@ def cohort_view(reports: Sequence[Mapping[str, Any]], report_links: Mapping[str,
             "ambiguous": statuses["ambiguous"],
             "not_called": statuses["not_called"],
             "actionable": act,
+            "actionable_light": act_light,
             "high_risk": high,
             "her2": text(d.get("her2_status")) if d.get("her2_status") is not None else "",
         }
