@@ -45,6 +45,14 @@ def drug(doc: dict, name: str) -> dict:
     return next(d for d in doc["drugs"] if d["drug"] == name)
 
 
+def run_sheet(work: Path, sheet: str, *, config: str = "", cores: str = "1") -> None:
+    """Write config.yaml (FHIR off) and samples.tsv into ``work``, run the workflow, expect success."""
+    (work / "config.yaml").write_text(f"samples: samples.tsv\nfhir: false\n{config}")
+    (work / "samples.tsv").write_text(sheet)
+    proc = run(["run", "--cores", cores], cwd=work)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+
+
 @pytest.mark.slow
 def test_every_sample_gets_every_report_file(example_run):
     for s in SAMPLES:
@@ -170,13 +178,9 @@ def test_getrm_raw_genome_split_over_eleven_files(shared_data, tmp_path):
     """A real 30x genome as a lab has it: raw, multi-allelic, one bgzipped VCF per chromosome."""
     raw = sorted((shared_data / "getrm_wgs").glob("*.vcf.bgz"))
     pre = shared_data / "pharmcat" / "examples" / "getrm_preprocessed"
-    (tmp_path / "config.yaml").write_text("samples: samples.tsv\nfhir: false\n")
-    (tmp_path / "samples.tsv").write_text(
-        "sample\tvcf\tsex\tmedications\toutside_calls\n"
-        f"NA18526\t{';'.join(str(p) for p in raw)}\tfemale\tclopidogrel;tacrolimus\t"
-        f"{pre / 'outside_calls_from_get-rm.NA18526.txt'}\n")
-    proc = run(["run", "--cores", "2"], cwd=tmp_path)
-    assert proc.returncode == 0, proc.stderr[-3000:]
+    run_sheet(tmp_path, "sample\tvcf\tsex\tmedications\toutside_calls\n"
+                        f"NA18526\t{';'.join(str(p) for p in raw)}\tfemale\tclopidogrel;tacrolimus\t"
+                        f"{pre / 'outside_calls_from_get-rm.NA18526.txt'}\n", cores="2")
     doc = report(tmp_path, "NA18526")
     assert gene(doc, "CYP2D6")["status"] == "outside_call"
     assert gene(doc, "CYP2C19")["diplotypes"] == ["*1/*1"]
@@ -208,13 +212,9 @@ def test_pcgr_breast_tumour_her2_pik3ca_and_dpyd(shared_data, tmp_path):
     """PCGR's T001-BRCA: ERBB2 amplified (trastuzumab), PIK3CA H1047R, DPYD *2A for capecitabine."""
     pcgr = shared_data / "onco" / "pcgr"
     sample = "TCGA-A2-A04W-01A-31D-A10Y-09_TCGA-A2-A04W-10A-01D-A110-09"
-    (tmp_path / "config.yaml").write_text("samples: samples.tsv\nfhir: false\n")
-    (tmp_path / "samples.tsv").write_text(
-        "sample\tvcf\tsex\tmedications\tcnv\ttumor_type\n"
-        f"{sample}\t{pcgr / 'T001-BRCA.grch38.vcf.gz'}\tfemale\tcapecitabine\t"
-        f"{pcgr / 'T001-BRCA.grch38.cna.tsv'}\tbreast\n")
-    proc = run(["run", "--cores", "1"], cwd=tmp_path)
-    assert proc.returncode == 0, proc.stderr[-3000:]
+    run_sheet(tmp_path, "sample\tvcf\tsex\tmedications\tcnv\ttumor_type\n"
+                        f"{sample}\t{pcgr / 'T001-BRCA.grch38.vcf.gz'}\tfemale\tcapecitabine\t"
+                        f"{pcgr / 'T001-BRCA.grch38.cna.tsv'}\tbreast\n")
     doc = report(tmp_path, sample)
     assert doc["her2_status"] == "amplified"
     erbb2 = next(f for f in doc["findings"] if f["gene"] == "ERBB2")
@@ -234,12 +234,9 @@ def test_grch37_run_calls_pgx_and_says_the_germline_screen_was_not_done(shared_d
     # regression: a GRCh37 run failed (ClinVar table is GRCh38) and GRCh37-unmapped positions
     # broke the report schema as 'GRCh38:chr:pos' entries in missing_positions
     g37 = shared_data / "1kgp" / "GRCh37"
-    (tmp_path / "config.yaml").write_text("samples: samples.tsv\nreference_build: GRCh37\n"
-                                          "missing_positions_as_reference: true\nfhir: false\n")
-    (tmp_path / "samples.tsv").write_text(
-        f"sample\tvcf\tmedications\nHG00096\t{g37 / 'CYP2C19.vcf.gz'};{g37 / 'CYP2C9.vcf.gz'}\tclopidogrel\n")
-    proc = run(["run", "--cores", "1"], cwd=tmp_path)
-    assert proc.returncode == 0, proc.stderr[-3000:]
+    run_sheet(tmp_path, f"sample\tvcf\tmedications\nHG00096\t{g37 / 'CYP2C19.vcf.gz'};{g37 / 'CYP2C9.vcf.gz'}"
+                        "\tclopidogrel\n",
+              config="reference_build: GRCh37\nmissing_positions_as_reference: true\n")
     doc = report(tmp_path, "HG00096")
     c9 = gene(doc, "CYP2C9")
     assert c9["status"] == "called"
