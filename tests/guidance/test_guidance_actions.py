@@ -1,7 +1,7 @@
 """Action categories derived from CPIC wording: regression cases."""
 
 from pgxannot.guidance import load_guidance_kb
-from pgxannot.kb.cpic_build import classify_action
+from pgxannot.kb.build.cpic import classify_action
 
 
 def test_standard_dose_with_optional_increase_is_standard_dosing():

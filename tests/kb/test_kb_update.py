@@ -305,7 +305,7 @@ def test_cpic_malformed_api_answer_is_refused(server, home, fast, cpic_api):
 # ------------------------------------------------------------------ CIViC
 @pytest.mark.shared
 def test_civic_update_from_nightly_tsvs(server, home, fast, civic_nightly):
-    pytest.importorskip("pgxannot.kb.civic_build")
+    pytest.importorskip("pgxannot.kb.build.civic")
     for path, body in civic_nightly.items():
         server.add(path, body, headers={"Last-Modified": "Sun, 01 Aug 2021 06:00:00 GMT"})
     summary = manage.update("civic", url=server.url("/nightly/"), allow_http=True, home=home,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pgxannot.kb.pgx_build import build
+from pgxannot.kb.build.pgx import build
 from pgxannot.pgx.tables import pgx_resources
 
 
@@ -13,4 +13,4 @@ def test_build_is_deterministic_and_matches_bundle(shared_data, tmp_path):
     for p in written:
         rel = p.relative_to(tmp_path)
         assert p.stat().st_size < 1_000_000
-        assert p.read_bytes() == (bundled / rel).read_bytes(), f"{rel} differs: rerun python -m pgxannot.kb.pgx_build"
+        assert p.read_bytes() == (bundled / rel).read_bytes(), f"{rel} differs: rerun python -m pgxannot.kb.build.pgx"

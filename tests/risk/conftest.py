@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from pgxannot.kb.clinvar_build import canonical_chrom
+from pgxannot.kb.build.clinvar import canonical_chrom
 from pgxannot.risk.knowledge import RiskKnowledgeBase, load_risk_kb
 from pgxannot.vcf.model import VariantRecord
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from pgxannot.kb.clinvar_build import (
+from pgxannot.kb.build.clinvar import (
     PLP_FILE,
     build_clinvar_tables,
     compact_condition,
@@ -104,7 +104,7 @@ def test_stars_trim_and_condition():
 
 
 def test_civic_grch38_mapping_by_anchor_offsets(risk_kb):
-    from pgxannot.kb.civic_build import map_to_grch38
+    from pgxannot.kb.build.civic import map_to_grch38
 
     anchors = {"chr3": [(100, 1100, "a"), (5000, 6000, "b"), (9000, 9500, "c")]}
     assert map_to_grch38("chr3", 2000, anchors) == (3000, "anchor_offset:a+b")
@@ -120,7 +120,7 @@ def test_civic_grch38_mapping_by_anchor_offsets(risk_kb):
 
 
 def test_civic_builder_reads_v2_layout(tmp_path):
-    from pgxannot.kb.civic_build import build_civic_tables, protein_change_of
+    from pgxannot.kb.build.civic import build_civic_tables, protein_change_of
 
     src = tmp_path / "src"
     src.mkdir()

@@ -166,7 +166,7 @@ def test_clinvar_table_genes_and_size(risk_kb, shared_data):
             chrom, pos, ref, alt, _gene, sig = line.split("\t")[:6]
             if "athogenic" in sig:
                 n += 1
-                from pgxannot.kb.clinvar_build import trim_alleles
+                from pgxannot.kb.build.clinvar import trim_alleles
                 p, r, a = trim_alleles(int(pos), ref, alt)
                 assert ("chr" + chrom, p, r, a) in risk_kb.clinvar
     assert n == 890

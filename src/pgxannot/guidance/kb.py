@@ -1,6 +1,6 @@
 """The CPIC guidance tables at run time: load, index, look up drug names.
 
-Reads what :mod:`pgxannot.kb.cpic_build` writes (``recommendations.tsv``,
+Reads what :mod:`pgxannot.kb.build.cpic` writes (``recommendations.tsv``,
 ``pairs.tsv``, ``drugs.tsv``, ``gene_results.tsv``, ``version.json``) from the
 bundled ``resources/cpic`` or from a downloaded knowledge-base folder of the
 same format. Offline; never reads ``../shared``.
@@ -142,7 +142,7 @@ def _load(path: Path) -> GuidanceKB:
     missing = [f for f in _FILES if not (path / f).is_file()]
     if missing:
         raise KnowledgeBaseError(f"CPIC guidance tables incomplete (missing {', '.join(missing)})",
-                                 path=path, hint="rebuild with python -m pgxannot.kb.cpic_build "
+                                 path=path, hint="rebuild with python -m pgxannot.kb.build.cpic "
                                  "or run pgxannot kb update cpic")
     try:
         version = json.loads((path / "version.json").read_text(encoding="utf-8"))
@@ -179,7 +179,7 @@ def _load(path: Path) -> GuidanceKB:
             gene_results.setdefault(g["gene"], []).append((g["phenotype"], _none(g["activity_score"])))
     except (KeyError, ValueError, OSError) as exc:
         raise KnowledgeBaseError(f"CPIC guidance tables are corrupt ({exc})", path=path,
-                                 hint="rebuild with python -m pgxannot.kb.cpic_build") from exc
+                                 hint="rebuild with python -m pgxannot.kb.build.cpic") from exc
     return GuidanceKB(
         path=path, version=version, drugs=drugs,
         rows={k: tuple(v) for k, v in rows.items()},

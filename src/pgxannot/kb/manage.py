@@ -363,7 +363,7 @@ def _iso_date(text: str) -> str:
 
 def _prepare_clinvar(url: str, work: Path, downloads: Path, policy: FetchPolicy,
                      floors: Mapping[str, int]) -> Prepared:
-    from pgxannot.kb.clinvar_build import build_clinvar_tables
+    from pgxannot.kb.build.clinvar import build_clinvar_tables
 
     key = _url_key(url)
     md5_text = fetch_text(url + ".md5", downloads / f"{key}.md5", policy=policy, missing_ok=True)
@@ -437,7 +437,7 @@ def _json_table(text: str, name: str, required: tuple[str, ...]) -> list[dict[st
 
 def _prepare_cpic(url: str, work: Path, downloads: Path, policy: FetchPolicy,
                   floors: Mapping[str, int]) -> Prepared:
-    from pgxannot.kb.cpic_build import build_cpic_tables
+    from pgxannot.kb.build.cpic import build_cpic_tables
 
     base = url if url.endswith("/") else url + "/"
     raw = work / "api"
@@ -582,7 +582,7 @@ def _tsv_rows(path: Path, required: tuple[str, ...], name: str) -> int:
 def _prepare_civic(url: str, work: Path, downloads: Path, policy: FetchPolicy,
                    floors: Mapping[str, int]) -> Prepared:
     try:
-        from pgxannot.kb.civic_build import build_civic_tables
+        from pgxannot.kb.build.civic import build_civic_tables
     except ImportError:
         raise KnowledgeBaseError("this pgxannot has no CIViC table builder yet") from None
     base = url if url.endswith("/") else url + "/"

@@ -1,6 +1,6 @@
 """The bundled PGx tables (``resources/pgx/``) as immutable, array-ready objects.
 
-Built by :mod:`pgxannot.kb.pgx_build`; loaded once per process.
+Built by :mod:`pgxannot.kb.build.pgx`; loaded once per process.
 """
 
 from __future__ import annotations
@@ -96,7 +96,7 @@ def pgx_resources() -> Path:
     path = Path(__file__).resolve().parents[3] / "resources" / "pgx"
     if not path.is_dir():
         raise KnowledgeBaseError("the bundled PGx tables are missing", path=path,
-                                 hint="rebuild them with `python -m pgxannot.kb.pgx_build`")
+                                 hint="rebuild them with `python -m pgxannot.kb.build.pgx`")
     return path
 
 
@@ -132,7 +132,7 @@ def gene_table(gene: str) -> GeneTable:
     path = pgx_resources() / "genes" / f"{gene}.json"
     if not path.is_file():
         raise KnowledgeBaseError(f"no PGx table for gene {gene}", path=path,
-                                 hint="rebuild with `python -m pgxannot.kb.pgx_build`")
+                                 hint="rebuild with `python -m pgxannot.kb.build.pgx`")
     d = json.loads(path.read_text(encoding="utf-8"))
     chrom = d.get("chrom")
     positions = tuple(

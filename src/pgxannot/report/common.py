@@ -10,7 +10,7 @@ import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from pgxannot.kb.cpic_build import ACTIONS as CPIC_ACTIONS
+from pgxannot.kb.build.cpic import ACTIONS as CPIC_ACTIONS
 
 # Most to least urgent; the HTML groups drug guidance in this order: the action categories
 # derived from CPIC rows, then "not_available" (no guidance possible for this patient).

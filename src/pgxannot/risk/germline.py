@@ -101,7 +101,7 @@ def _read_bed(path: Path) -> list[tuple[str, int, int]]:
 
 
 def _merge(regions: Iterable[tuple[str, int, int]]) -> list[tuple[str, int, int]]:
-    from pgxannot.kb.clinvar_build import _chrom_order
+    from pgxannot.kb.build.clinvar import _chrom_order
 
     out: list[tuple[str, int, int]] = []
     for c, s, e in sorted(regions, key=lambda r: (_chrom_order(r[0]), r[1], r[2])):

@@ -1,7 +1,7 @@
 """The risk knowledge base: ClinVar P/LP table, gene table, CNV gene coordinates, CIViC.
 
 :func:`load_risk_kb` reads the compact tables written by
-:mod:`pgxannot.kb.clinvar_build` and :mod:`pgxannot.kb.civic_build` (bundled under
+:mod:`pgxannot.kb.build.clinvar` and :mod:`pgxannot.kb.build.civic` (bundled under
 ``resources/`` or a downloaded knowledge base) into one immutable object that the
 screening functions take as ``kb``.
 """
@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pgxannot.errors import KnowledgeBaseError
-from pgxannot.kb.clinvar_build import (
+from pgxannot.kb.build.clinvar import (
     GENES_FILE,
     META_FILE,
     PLP_FILE,
@@ -161,8 +161,8 @@ class RiskKnowledgeBase:
 def _read_tsv(path: Path) -> list[dict[str, str]]:
     if not path.is_file():
         raise KnowledgeBaseError("a risk knowledge-base table is missing", path=path,
-                                 hint="rebuild it (python -m pgxannot.kb.clinvar_build / "
-                                      "civic_build) or run `pgxannot kb update`")
+                                 hint="rebuild it (python -m pgxannot.kb.build.clinvar / "
+                                      "pgxannot.kb.build.civic) or run `pgxannot kb update`")
     try:
         if path.suffix == ".xz":
             text = lzma.decompress(path.read_bytes()).decode("utf-8")

@@ -3,7 +3,7 @@
 Matching, in order, for each ALT the tumour sample carries:
 
 1. by position and alleles: GRCh38 coordinates where the CIViC build mapped them (see
-   :mod:`pgxannot.kb.civic_build`), CIViC's own GRCh37 coordinates for GRCh37 VCFs;
+   :mod:`pgxannot.kb.build.civic`), CIViC's own GRCh37 coordinates for GRCh37 VCFs;
 2. by gene + protein change from a VEP ``CSQ`` or SnpEff ``ANN`` annotation in
    ``record.info`` (``p.Val600Glu`` -> ``V600E``; also the codon, ``V600``).
 

@@ -16,7 +16,7 @@ Alleles are split (one ALT per row) and trimmed of shared leading/trailing bases
 
 Rebuild::
 
-    python -m pgxannot.kb.clinvar_build [SOURCE] [OUT_DIR]
+    python -m pgxannot.kb.build.clinvar [SOURCE] [OUT_DIR]
 """
 
 from __future__ import annotations
@@ -365,7 +365,7 @@ def default_resources() -> Path:
     try:
         return resources_dir()
     except FileNotFoundError:
-        return Path(__file__).resolve().parents[3] / "resources"
+        return Path(__file__).resolve().parents[4] / "resources"
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -26,7 +26,7 @@ change from VEP/SnpEff annotations.
 
 Rebuild::
 
-    python -m pgxannot.kb.civic_build [SOURCE_DIR] [OUT_DIR]
+    python -m pgxannot.kb.build.civic [SOURCE_DIR] [OUT_DIR]
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 from pgxannot.errors import KnowledgeBaseError
-from pgxannot.kb.clinvar_build import canonical_chrom, default_resources, write_xz_tsv
+from pgxannot.kb.build.clinvar import canonical_chrom, default_resources, write_xz_tsv
 
 CIVIC_FILE = "civic_evidence.tsv.xz"
 CIVIC_META_FILE = "civic_meta.json"

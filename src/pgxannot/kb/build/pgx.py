@@ -1,6 +1,6 @@
 """Build the bundled PGx tables in ``resources/pgx/`` from the reference data.
 
-Run ``python -m pgxannot.kb.pgx_build [--shared DIR] [--out DIR]``. It reads
+Run ``python -m pgxannot.kb.build.pgx [--shared DIR] [--out DIR]``. It reads
 
 * PharmCAT allele definitions (``pharmcat/definitions/alleles/*_translation.json``,
   ``exemptions.json``) and phenotype tables (``pharmcat/phenotypes/*.json``,
@@ -353,7 +353,7 @@ def _dump(obj: Any) -> str:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--shared", type=Path, default=None, help="reference data folder (../shared/data)")
-    ap.add_argument("--out", type=Path, default=Path(__file__).resolve().parents[3] / "resources" / "pgx")
+    ap.add_argument("--out", type=Path, default=Path(__file__).resolve().parents[4] / "resources" / "pgx")
     args = ap.parse_args(argv)
     shared = args.shared or shared_data_dir()
     if shared is None:

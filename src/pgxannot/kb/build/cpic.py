@@ -1,6 +1,6 @@
 """Build the bundled CPIC guidance tables from a CPIC release.
 
-Run ``python -m pgxannot.kb.cpic_build [--source DIR] [--out DIR] [--with-text]``.
+Run ``python -m pgxannot.kb.build.cpic [--source DIR] [--out DIR] [--with-text]``.
 By default it reads ``../shared/data/cpic`` and writes ``resources/cpic``.
 
 What is stored are *facts* and our own phrasing: per recommendation row the drug,
@@ -233,7 +233,7 @@ def classify_action(text: str | None, classification: str | None) -> tuple[str, 
     if re.search(r"initiate therapy at a total daily dose", t, re.I):
         return "use_with_caution", None
     raise KnowledgeBaseError(f"no action rule matches CPIC recommendation {t[:80]!r}",
-                             hint="extend the keyword rules in pgxannot.kb.cpic_build")
+                             hint="extend the keyword rules in pgxannot.kb.build.cpic")
 
 
 def _percent(text: str, *, increase: bool) -> int | None:
@@ -632,7 +632,7 @@ def build_cpic_tables(source_dir: Path, out_dir: Path, *, include_text: bool = F
         "inputs": sorted(p.name for p in [rec_tsv, extract] if p is not None)
         + ([f"{len(api)} CPIC API JSON files"] if api else []),
         "actions": {a: sum(1 for r in rec_out if r["action"] == a) for a in ACTIONS},
-        "built_by": "pgxannot.kb.cpic_build",
+        "built_by": "pgxannot.kb.build.cpic",
     }
     if include_text:
         info["built_at"] = datetime.now(UTC).isoformat(timespec="seconds")
@@ -643,7 +643,7 @@ def build_cpic_tables(source_dir: Path, out_dir: Path, *, include_text: bool = F
 def main(argv: list[str] | None = None) -> int:
     from pgxannot.paths import resources_dir, shared_data_dir
 
-    ap = argparse.ArgumentParser(prog="python -m pgxannot.kb.cpic_build", description=__doc__.split("\n")[0])
+    ap = argparse.ArgumentParser(prog="python -m pgxannot.kb.build.cpic", description=__doc__.split("\n")[0])
     ap.add_argument("--source", type=Path, help="CPIC source folder (default ../shared/data/cpic)")
     ap.add_argument("--out", type=Path, help="output folder (default resources/cpic)")
     ap.add_argument("--with-text", action="store_true", help="keep CPIC's recommendation text (not for bundling)")
@@ -659,7 +659,7 @@ def main(argv: list[str] | None = None) -> int:
         try:
             out = resources_dir() / "cpic"
         except FileNotFoundError:  # source checkout before the workflow files exist
-            out = Path(__file__).resolve().parents[3] / "resources" / "cpic"
+            out = Path(__file__).resolve().parents[4] / "resources" / "cpic"
     else:
         out = args.out
     try:
