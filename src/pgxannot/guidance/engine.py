@@ -10,16 +10,8 @@ from pgxannot.guidance.kb import DrugInfo, GuidanceKB, RecRow, load_guidance_kb
 from pgxannot.guidance.lookup import GeneKeys, gene_keys
 from pgxannot.guidance.warfarin import warfarin_guidance
 from pgxannot.pgx.model import GeneCall
+from pgxannot.vocabulary import action_rank, light_of_action
 
-SEVERITY = {
-    "avoid": 0, "use_alternative": 1, "reduce_dose": 2, "increase_dose": 3,
-    "use_with_caution": 4, "not_available": 5, "standard_dosing": 6, "no_recommendation": 7,
-}
-TRAFFIC_LIGHT = {
-    "avoid": "red", "use_alternative": "red", "reduce_dose": "amber", "increase_dose": "amber",
-    "use_with_caution": "amber", "standard_dosing": "green", "no_recommendation": "grey",
-    "not_available": "grey",
-}
 MAX_COMBINATIONS = 512
 
 
@@ -107,7 +99,7 @@ def _entry(info: DrugInfo, *, current: bool, action: str, classification: str | 
     level, fda = _levels(info.name, genes, kb)
     return {
         "drug": info.name, "genes": list(genes), "classification": classification, "action": action,
-        "current_medication": current, "traffic_light": TRAFFIC_LIGHT[action],
+        "current_medication": current, "traffic_light": light_of_action(action),
         "recommendation": recommendation, "dose_change_percent": percent,
         "lookup": dict(lookup), "population": population, "cpic_level": level, "fda_label": fda,
         "guideline": info.guideline, "reason": reason, "cpic_text": cpic_text,
@@ -189,5 +181,5 @@ def guidance_for(calls: Sequence[GeneCall], medications: Sequence[str], *,
             entries.append(_warfarin_entry(info, by_gene, is_current, kb))
         elif is_current:
             entries.append(_pair_only_entry(info, is_current, kb))
-    entries.sort(key=lambda e: (not e["current_medication"], SEVERITY[str(e["action"])], str(e["drug"]).lower()))
+    entries.sort(key=lambda e: (not e["current_medication"], action_rank(e["action"]), str(e["drug"]).lower()))
     return GuidanceResult(entries, recognized, not_recognized, matched)

@@ -10,38 +10,8 @@ import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from pgxannot.kb.build.cpic import ACTIONS as CPIC_ACTIONS
+from pgxannot.vocabulary import LIGHT_LABELS, light_of_action
 
-# Most to least urgent; the HTML groups drug guidance in this order: the action categories
-# derived from CPIC rows, then "not_available" (no guidance possible for this patient).
-ACTIONS: tuple[str, ...] = (*CPIC_ACTIONS, "not_available")
-ACTION_LABELS: dict[str, str] = {
-    "avoid": "Avoid",
-    "use_alternative": "Use an alternative",
-    "reduce_dose": "Reduce the dose",
-    "increase_dose": "Increase the dose",
-    "use_with_caution": "Use with caution",
-    "standard_dosing": "Standard dosing",
-    "no_recommendation": "No recommendation",
-    "not_available": "Guidance not available",
-}
-# Traffic light implied by an action when the dict carries none (display only).
-ACTION_LIGHT: dict[str, str] = {
-    "avoid": "red",
-    "use_alternative": "red",
-    "reduce_dose": "amber",
-    "increase_dose": "amber",
-    "use_with_caution": "amber",
-    "standard_dosing": "green",
-    "no_recommendation": "grey",
-    "not_available": "grey",
-}
-LIGHT_LABELS: dict[str, str] = {
-    "red": "Act: avoid or change",
-    "amber": "Adjust or monitor",
-    "green": "Standard use",
-    "grey": "No guidance",
-}
 STATUS_LABELS: dict[str, str] = {
     "called": "Called",
     "ambiguous": "Ambiguous",
@@ -65,14 +35,7 @@ def light_of(drug: Mapping[str, Any]) -> str:
     light = drug.get("traffic_light")
     if light in LIGHT_LABELS:
         return str(light)
-    return ACTION_LIGHT.get(str(drug.get("action")), "grey")
-
-
-def action_rank(action: Any) -> int:
-    try:
-        return ACTIONS.index(str(action))
-    except ValueError:
-        return len(ACTIONS)
+    return light_of_action(drug.get("action"))
 
 
 def is_actionable(drug: Mapping[str, Any]) -> bool:

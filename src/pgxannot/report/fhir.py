@@ -21,7 +21,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from pgxannot.errors import OutputError
-from pgxannot.report.common import ACTION_LABELS, as_list, flatten, light_of, safe_href, text
+from pgxannot.report.common import as_list, flatten, light_of, safe_href, text
+from pgxannot.vocabulary import ACTION_LABELS
 
 NAMESPACE = uuid.UUID("6f6c8d1e-3b7a-5c55-9a51-70677861616e")  # fixed: pgxannot FHIR ids
 

@@ -16,13 +16,9 @@ from typing import Any
 import jinja2
 
 from pgxannot.report.common import (
-    ACTION_LABELS,
-    ACTIONS,
     CATEGORY_LABELS,
-    LIGHT_LABELS,
     SOURCE_LABELS,
     STATUS_LABELS,
-    action_rank,
     as_list,
     flatten,
     is_actionable,
@@ -33,6 +29,7 @@ from pgxannot.report.common import (
     yes,
 )
 from pgxannot.report.diff import describe_change, diff_reports
+from pgxannot.vocabulary import ACTION_LABELS, ACTIONS, LIGHT_LABELS, action_rank
 
 CSP = ("default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
        "base-uri 'none'; form-action 'none'")

@@ -34,6 +34,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from pgxannot.errors import KnowledgeBaseError
+from pgxannot.vocabulary import ROW_ACTIONS
 
 TABLE_FORMAT = 1
 RECOMMENDATIONS = "recommendations.tsv"
@@ -42,15 +43,6 @@ DRUGS = "drugs.tsv"
 GENE_RESULTS = "gene_results.tsv"
 VERSION = "version.json"
 
-ACTIONS = (
-    "avoid",
-    "use_alternative",
-    "reduce_dose",
-    "increase_dose",
-    "use_with_caution",
-    "standard_dosing",
-    "no_recommendation",
-)
 
 # Genes whose CPIC lookup key is an activity score rather than a phenotype.
 ACTIVITY_SCORE_GENES = frozenset({"CYP2C9", "CYP2D6", "DPYD"})
@@ -631,7 +623,7 @@ def build_cpic_tables(source_dir: Path, out_dir: Path, *, include_text: bool = F
         "drugs": len(drugs_out), "includes_cpic_text": include_text,
         "inputs": sorted(p.name for p in [rec_tsv, extract] if p is not None)
         + ([f"{len(api)} CPIC API JSON files"] if api else []),
-        "actions": {a: sum(1 for r in rec_out if r["action"] == a) for a in ACTIONS},
+        "actions": {a: sum(1 for r in rec_out if r["action"] == a) for a in ROW_ACTIONS},
         "built_by": "pgxannot.kb.build.cpic",
     }
     if include_text:
