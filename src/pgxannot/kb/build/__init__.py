@@ -1,0 +1,1 @@
+"""Offline table builders: one per knowledge source, each derives resources/<source> from its release."""
