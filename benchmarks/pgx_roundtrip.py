@@ -28,9 +28,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from pgxannot.kb.pgx import GeneTable, gene_table, vcf_genes
 from pgxannot.pgx.caller import call_samples
 from pgxannot.pgx.phenotype import lowest_two, sort_alleles
-from pgxannot.pgx.tables import GeneTable, gene_table, vcf_genes
 from pgxannot.vcf.model import Site, SiteGenotypes, SiteStatus
 
 

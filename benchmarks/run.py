@@ -208,7 +208,7 @@ def stage_genome(vcf: Path, *, indexed: bool) -> dict:
         import tempfile
         from pathlib import Path
         from pgxannot.pgx import call_samples, pgx_sites
-        from pgxannot.risk.knowledge import load_risk_kb
+        from pgxannot.kb.risk import load_risk_kb
         from pgxannot.risk.germline import germline_regions, screen_germline
         from pgxannot.vcf.reader import iter_variants, read_site_genotypes
         idx = Path(tempfile.mkdtemp()) if {indexed} else None

@@ -111,7 +111,7 @@ def thousand_genomes(shared: Path) -> list[str]:
               "| gene | allele | pgxannot frequency | called samples | published (1000 Genomes, all) | "
               "defining positions absent from the panels |",
               "|---|---|---|---|---|---|"]
-    from pgxannot.pgx.tables import gene_table
+    from pgxannot.kb.pgx import gene_table
     from pgxannot.vcf.model import SiteStatus
 
     present = {(s.chrom, s.pos) for s, st in zip(sg.sites, sg.status, strict=True) if st != SiteStatus.ABSENT}

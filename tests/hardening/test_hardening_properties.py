@@ -22,8 +22,8 @@ from hardening_helpers import FILES, Zygote
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from pgxannot.kb.pgx import gene_table
 from pgxannot.pgx import call_samples, pgx_sites
-from pgxannot.pgx.tables import gene_table
 from pgxannot.vcf.reader import read_site_genotypes
 
 GENES = ("CYP2C19", "TPMT", "NUDT15")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from pgxannot.pgx.tables import gene_table
+from pgxannot.kb.pgx import gene_table
 from pgxannot.vcf.model import HAPLOID, MISSING, Site, SiteGenotypes, SiteStatus
 
 

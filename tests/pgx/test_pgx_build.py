@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pgxannot.kb.build.pgx import build
-from pgxannot.pgx.tables import pgx_resources
+from pgxannot.kb.pgx import pgx_resources
 
 
 def test_build_is_deterministic_and_matches_bundle(shared_data, tmp_path):

@@ -6,9 +6,9 @@ import pytest
 from pgx_helpers import make_sg
 
 from pgxannot.errors import OutsideCallError
+from pgxannot.kb.pgx import report_genes
 from pgxannot.pgx import merge_outside_calls, read_outside_calls
 from pgxannot.pgx.caller import call_samples
-from pgxannot.pgx.tables import report_genes
 
 
 def write(tmp_path, text):

@@ -6,8 +6,8 @@ import pytest
 from pgx_helpers import carrying, make_sg, pos_of
 
 from pgxannot.errors import ConfigError
+from pgxannot.kb.pgx import gene_table
 from pgxannot.pgx import call_samples, pgx_sites
-from pgxannot.pgx.tables import gene_table
 
 CYP2C19_2 = 94781859  # rs4244285, *2 core
 CYP2C19_17 = 94761900  # rs12248560, *17

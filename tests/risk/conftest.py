@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from pgxannot.kb.build.clinvar import canonical_chrom
-from pgxannot.risk.knowledge import RiskKnowledgeBase, load_risk_kb
+from pgxannot.kb.risk import RiskKnowledgeBase, load_risk_kb
 from pgxannot.vcf.model import VariantRecord
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -138,7 +138,7 @@ def test_civic_builder_reads_v2_layout(tmp_path):
         "BRAF\tV600E\t7\t140453136\t140453136\tA\tT\tGRCh37\n")
     meta = build_civic_tables(src, tmp_path / "out", shared=src, resources=ROOT / "resources")
     assert meta["evidence_items"] == 1 and meta["grch38_mapped"] == 1
-    from pgxannot.risk.knowledge import load_civic
+    from pgxannot.kb.risk import load_civic
     (e,), _ = load_civic(tmp_path / "out")
     assert (e.gene, e.variant, e.therapies, e.pos38) == ("BRAF", "V600E", ("Dabrafenib + Trametinib",), 140753336)
     assert protein_change_of("R167Q (c.500G>A)") == "R167Q"

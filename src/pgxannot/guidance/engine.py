@@ -6,9 +6,9 @@ import itertools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from pgxannot.guidance.kb import DrugInfo, GuidanceKB, RecRow, load_guidance_kb
 from pgxannot.guidance.lookup import GeneKeys, gene_keys
 from pgxannot.guidance.warfarin import warfarin_guidance
+from pgxannot.kb.cpic import DrugInfo, GuidanceKB, RecRow, load_guidance_kb
 from pgxannot.pgx.model import GeneCall
 from pgxannot.vocabulary import action_rank, light_of_action
 

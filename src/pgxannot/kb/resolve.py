@@ -83,9 +83,9 @@ def bundled_versions() -> dict[str, Any]:
 
 def load_all(kb_cfg: Mapping[str, Any]):
     """Load guidance and risk tables selected by the config's ``knowledge_base`` block."""
-    from pgxannot.guidance import load_guidance_kb
+    from pgxannot.kb.cpic import load_guidance_kb
+    from pgxannot.kb.risk import load_risk_kb
     from pgxannot.pipeline import KnowledgeBase
-    from pgxannot.risk.knowledge import load_risk_kb
 
     home = kb_home(kb_cfg.get("home"))
     dirs = {s: source_dir(s, str(kb_cfg.get(s, "bundled")), home) for s in SOURCES}

@@ -15,10 +15,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from pgxannot.errors import ConfigError
+from pgxannot.kb.pgx import GeneTable, gene_table, report_genes
 from pgxannot.pgx.matcher import MISSING_CODE, UNDOCUMENTED, match_pattern, variant_alleles_found
 from pgxannot.pgx.model import Diplotype, GeneCall
 from pgxannot.pgx.phenotype import describe, lowest_two, sort_alleles
-from pgxannot.pgx.tables import GeneTable, gene_table, report_genes
 from pgxannot.vcf.model import HAPLOID, MISSING, Site, SiteGenotypes, SiteStatus
 
 BUILDS = ("GRCh38", "GRCh37")

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from pgxannot.pgx.tables import GeneTable
+from pgxannot.kb.pgx import GeneTable
 
 MISSING_CODE = -1
 UNDOCUMENTED = -3

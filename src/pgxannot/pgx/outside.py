@@ -15,10 +15,10 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from pgxannot.errors import OutsideCallError
+from pgxannot.kb.pgx import gene_table, report_genes
 from pgxannot.pgx.caller import outside_needed
 from pgxannot.pgx.model import Diplotype, GeneCall
 from pgxannot.pgx.phenotype import describe
-from pgxannot.pgx.tables import gene_table, report_genes
 
 _HLA = re.compile(r"^\*\d{2,3}(:\d{2,3}){1,3}[A-Z]?$")
 _CYP2D6_XN = re.compile(r"^(\*\d+(?:\.\d+)?)x(\d+|≥\d+|N)$")

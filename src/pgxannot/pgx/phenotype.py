@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from pgxannot.kb.pgx import GeneTable, gene_table
 from pgxannot.pgx.model import Diplotype
-from pgxannot.pgx.tables import GeneTable, gene_table
 
 INDETERMINATE = "Indeterminate"
 _XN = re.compile(r"^(\*[0-9A-Za-z.]+)x(\d+|≥\d+|N)$")

@@ -13,6 +13,7 @@ Public API (all findings are dicts in the report's ``findings`` shape)::
     chemo_pgx_crossref(findings, gene_call_dicts, tumor_type=...)
 """
 
+from pgxannot.kb.risk import RiskKnowledgeBase, load_risk_kb
 from pgxannot.risk.cnv import Segment, copy_number_findings, read_cnv
 from pgxannot.risk.germline import (
     germline_limitations,
@@ -20,7 +21,6 @@ from pgxannot.risk.germline import (
     indication_genes_from_text,
     screen_germline,
 )
-from pgxannot.risk.knowledge import RiskKnowledgeBase, load_risk_kb
 from pgxannot.risk.somatic import chemo_pgx_crossref, somatic_findings
 
 __all__ = [

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pgxannot.errors import CnvError
-from pgxannot.risk.knowledge import CivicEvidence, CnvGene, RiskKnowledgeBase
+from pgxannot.kb.risk import CivicEvidence, CnvGene, RiskKnowledgeBase
 from pgxannot.risk.somatic import therapies_from_evidence, tier_of, tumour_matches
 from pgxannot.vcf.genome import canonical_chrom
 

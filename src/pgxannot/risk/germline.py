@@ -33,7 +33,7 @@ from typing import Any
 import numpy as np
 
 from pgxannot.errors import BuildMismatchError, InputFileError
-from pgxannot.risk.knowledge import ClinvarVariant, GermlineGene, RiskKnowledgeBase
+from pgxannot.kb.risk import ClinvarVariant, GermlineGene, RiskKnowledgeBase
 from pgxannot.vcf.model import HAPLOID, VariantRecord
 from pgxannot.vcf.normalize import trim_alleles
 

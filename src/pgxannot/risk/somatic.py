@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 
-from pgxannot.risk.knowledge import CivicEvidence, RiskKnowledgeBase
+from pgxannot.kb.risk import CivicEvidence, RiskKnowledgeBase
 from pgxannot.vcf.model import VariantRecord
 from pgxannot.vcf.normalize import trim_alleles
 
