@@ -1,41 +1,68 @@
-"""The one vocabulary of drug guidance: actions, their order and their traffic lights.
+"""The one vocabulary of drug guidance: actions, doses, conditions, lights, and the structure.
 
 Imported by the knowledge-source builders (``kb.build``), the guidance engine and every
 renderer; it imports nothing of pgxannot, so any layer may use it. A value added here
-is added everywhere: the report schema's ``action`` enum is checked against
-:data:`ACTIONS` by a test.
+is added everywhere: the report schema's enums are checked against these tuples by a
+test, and ``docs/guidance.md`` documents every value.
+
+Three layers:
+
+- closed value sets (:data:`ACTIONS`, :data:`DOSE_KINDS`, :data:`DIRECTIONS`,
+  :data:`RELATIONS`, :data:`STRENGTHS`, :data:`CONCERNS`, :data:`CONDITIONS`,
+  :data:`APPLICABILITY`) with their labels;
+- the frozen structure of one guideline recommendation (:class:`Recommendation` with
+  its :class:`DoseStep` entries), derived per guideline row at build time and stored as
+  table columns (:meth:`Recommendation.to_columns` / :meth:`Recommendation.from_columns`);
+- the traffic-light rules (:func:`light_for`): uncertain or untested is never green,
+  advice for a condition the patient is not known to have is never red.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import json
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, Final
+
+# ---------------------------------------------------------------- actions
 
 # Most to least urgent. The order is the report's: drug lists and HTML groups follow it.
 ACTIONS: Final[tuple[str, ...]] = (
-    "avoid",
-    "use_alternative",
-    "reduce_dose",
-    "increase_dose",
-    "use_with_caution",
-    "not_available",  # no guidance possible for this patient (a gene not called, candidates disagree)
-    "standard_dosing",
-    "no_recommendation",
+    "avoid",               # do not use (the guideline's avoid / contraindicated / not recommended)
+    "use_alternative",     # prefer another drug (select, choose or consider an alternative)
+    "reduce_dose",         # a lower dose: which dose and how much in Recommendation.doses
+    "increase_dose",       # a higher dose: which dose and how much in Recommendation.doses
+    "adjust_dose",         # a stated regimen that is neither simply lower nor higher (e.g. slower titration)
+    "use_with_caution",    # usual use with extra care or monitoring
+    "clinical_judgement",  # the genotype does not settle it (uncertain susceptibility, indeterminate):
+                           # clinical findings, history or another test decide
+    "not_assessable",      # a gene the advice needs was not called: names the call that would settle it
+    "not_available",       # no guidance possible for this patient (candidates disagree, no guideline row)
+    "standard_dosing",     # every gene the row needs was called and the guideline says standard use
+    "no_recommendation",   # the guideline makes no genotype-based recommendation
 )
 
 # Actions a guideline row itself can carry (the builder's output); the rest arise per patient.
-ROW_ACTIONS: Final[tuple[str, ...]] = tuple(a for a in ACTIONS if a != "not_available")
+PATIENT_ACTIONS: Final[tuple[str, ...]] = ("not_assessable", "not_available")
+ROW_ACTIONS: Final[tuple[str, ...]] = tuple(a for a in ACTIONS if a not in PATIENT_ACTIONS)
+DOSE_ACTIONS: Final[tuple[str, ...]] = ("reduce_dose", "increase_dose", "adjust_dose")
 
 ACTION_LABELS: Final[Mapping[str, str]] = {
     "avoid": "Avoid",
     "use_alternative": "Use an alternative",
     "reduce_dose": "Reduce the dose",
     "increase_dose": "Increase the dose",
+    "adjust_dose": "Adjust the dose",
     "use_with_caution": "Use with caution",
+    "clinical_judgement": "Genotype does not settle it",
+    "not_assessable": "Not assessable",
     "not_available": "Guidance not available",
     "standard_dosing": "Standard dosing",
     "no_recommendation": "No recommendation",
 }
+
+# ---------------------------------------------------------------- traffic lights
 
 LIGHTS: Final[tuple[str, ...]] = ("red", "amber", "green", "grey")
 ACTION_LIGHT: Final[Mapping[str, str]] = {
@@ -43,7 +70,10 @@ ACTION_LIGHT: Final[Mapping[str, str]] = {
     "use_alternative": "red",
     "reduce_dose": "amber",
     "increase_dose": "amber",
+    "adjust_dose": "amber",
     "use_with_caution": "amber",
+    "clinical_judgement": "grey",
+    "not_assessable": "grey",
     "not_available": "grey",
     "standard_dosing": "green",
     "no_recommendation": "grey",
@@ -52,7 +82,7 @@ LIGHT_LABELS: Final[Mapping[str, str]] = {
     "red": "Act: avoid or change",
     "amber": "Adjust or monitor",
     "green": "Standard use",
-    "grey": "No guidance",
+    "grey": "No genotype-based guidance",
 }
 
 _RANK: Final[Mapping[str, int]] = {a: i for i, a in enumerate(ACTIONS)}
@@ -66,3 +96,349 @@ def action_rank(action: Any) -> int:
 def light_of_action(action: Any) -> str:
     """The traffic light an action implies (grey for unknown values)."""
     return ACTION_LIGHT.get(str(action), "grey")
+
+
+def light_for(action: Any, *, applicability: str = "applies") -> str:
+    """The traffic light of one patient's advice.
+
+    Advice that applies only under a condition the patient is not known to have
+    (``applicability == "conditional"``) is never red: red becomes amber. Uncertain
+    and untested results are never green because their actions map to grey.
+
+    >>> light_for("avoid"), light_for("avoid", applicability="conditional")
+    ('red', 'amber')
+    """
+    light = light_of_action(action)
+    if applicability == "conditional" and light == "red":
+        return "amber"
+    return light
+
+
+# ---------------------------------------------------------------- doses
+
+# Which dose the advice is about.
+DOSE_KINDS: Final[tuple[str, ...]] = (
+    "starting", "starting_daily", "loading", "maintenance", "daily", "target", "any",
+)
+DOSE_KIND_LABELS: Final[Mapping[str, str]] = {
+    "starting": "starting dose",
+    "starting_daily": "starting daily dose",
+    "loading": "first (loading) dose",
+    "maintenance": "maintenance dose",
+    "daily": "daily dose",
+    "target": "target dose",
+    "any": "dose",
+}
+# Which way the dose goes compared with usual dosing.
+DIRECTIONS: Final[tuple[str, ...]] = ("lower", "higher", "standard", "set")
+DIRECTION_LABELS: Final[Mapping[str, str]] = {
+    "lower": "lower", "higher": "higher", "standard": "usual", "set": "as stated",
+}
+# How the amount relates to the usual dose: "by 50%", "to 30–80% of the usual",
+# "at most 20 mg", "at least 75 mg".
+RELATIONS: Final[tuple[str, ...]] = ("by", "to", "at_most", "at_least")
+
+# ---------------------------------------------------------------- strength, concern
+
+STRENGTHS: Final[tuple[str, ...]] = ("Strong", "Moderate", "Optional", "No Recommendation")
+STRENGTH_LABELS: Final[Mapping[str, str]] = {
+    "Strong": "strong recommendation",
+    "Moderate": "moderate recommendation",
+    "Optional": "optional recommendation",
+    "No Recommendation": "no recommendation",
+}
+HEDGED_STRENGTHS: Final[frozenset[str]] = frozenset({"Optional"})  # advice read as "consider"
+
+CONCERNS: Final[tuple[str, ...]] = ("toxicity", "efficacy")
+CONCERN_LABELS: Final[Mapping[str, str]] = {
+    "toxicity": "higher risk of adverse effects",
+    "efficacy": "risk of reduced effect",
+}
+
+# ---------------------------------------------------------------- conditions and populations
+
+
+@dataclass(frozen=True)
+class Condition:
+    """A condition or prescribing situation a recommendation is written for.
+
+    ``kind`` is ``indication`` (a disease the patient must be known to have: advice
+    for it is conditional, never red, until the sheet's ``conditions`` says so) or
+    ``context`` (age group, drug history, dose level: the primary population is
+    shown and the others are listed beside it).
+    """
+
+    code: str
+    label: str  # plain words, e.g. "acute coronary syndrome with PCI"
+    kind: str  # "indication" | "context"
+    aliases: tuple[str, ...] = ()  # what a user may write in the sheet's conditions column
+
+
+CONDITION_KINDS: Final[tuple[str, ...]] = ("indication", "context")
+
+_CONDITION_LIST: Final[tuple[Condition, ...]] = (
+    Condition("cystic_fibrosis", "cystic fibrosis", "indication", ("cf", "cystic fibrosis")),
+    Condition("acs_pci", "acute coronary syndrome with PCI", "indication",
+              ("acs", "pci", "acs pci", "acs/pci", "acute coronary syndrome", "cvi acs pci",
+               "percutaneous coronary intervention")),
+    Condition("cardiovascular_other", "cardiovascular indication without acute coronary syndrome or PCI",
+              "indication", ("cvi non-acs non-pci", "cardiovascular non-acs non-pci", "non-acs non-pci")),
+    Condition("neurovascular", "neurovascular indication (e.g. stroke or TIA)", "indication",
+              ("nvi", "neurovascular", "stroke", "tia", "transient ischaemic attack",
+               "transient ischemic attack")),
+    Condition("malignancy", "malignancy", "indication", ("cancer", "malignancy", "malignant disease")),
+    Condition("phenytoin_naive", "not yet on phenytoin", "context", ("pht naive", "phenytoin naive")),
+    Condition("phenytoin_over_3_months", "taking phenytoin for more than 3 months", "context",
+              ("pht use >3mos",)),
+    Condition("carbamazepine_naive", "not yet on carbamazepine", "context", ("cbz naive",)),
+    Condition("carbamazepine_no_alternative", "not yet on carbamazepine, no alternative drug available",
+              "context", ("cbz-no alternatives",)),
+    Condition("carbamazepine_over_3_months", "taking carbamazepine for more than 3 months", "context",
+              ("cbz use >3mos",)),
+    Condition("oxcarbazepine_naive", "not yet on oxcarbazepine", "context", ("oxc naive",)),
+    Condition("oxcarbazepine_over_3_months", "taking oxcarbazepine for more than 3 months", "context",
+              ("oxc use >3 mos",)),
+    Condition("children", "children", "context", ("pediatrics", "paediatrics", "child", "children")),
+    Condition("adults", "adults", "context", ("adult", "adults")),
+    Condition("adults_children_over_40kg", "adults and children over 40 kg", "context",
+              ("child >40kg_adult",)),
+    Condition("dose_up_to_1g_day", "doses up to 1 g per day", "context", ("<= 1g per day",)),
+)
+CONDITIONS: Final[Mapping[str, Condition]] = {c.code: c for c in _CONDITION_LIST}
+
+# CPIC's population strings (whitespace-collapsed) -> condition code; "general" is everyone.
+CPIC_POPULATIONS: Final[Mapping[str, str | None]] = {
+    "general": None,
+    "PHT naive": "phenytoin_naive",
+    "PHT use >3mos": "phenytoin_over_3_months",
+    "CBZ naive": "carbamazepine_naive",
+    "CBZ-no alternatives": "carbamazepine_no_alternative",
+    "CBZ use >3mos": "carbamazepine_over_3_months",
+    "OXC naive": "oxcarbazepine_naive",
+    "OXC use >3 mos": "oxcarbazepine_over_3_months",
+    "CVI ACS PCI": "acs_pci",
+    "CVI non-ACS non-PCI": "cardiovascular_other",
+    "NVI": "neurovascular",
+    "pediatrics": "children",
+    "adults": "adults",
+    "child >40kg_adult": "adults_children_over_40kg",
+    "<= 1g per day": "dose_up_to_1g_day",
+}
+
+# Drugs whose every recommendation is written for patients with one indication (facts).
+DRUG_INDICATIONS: Final[Mapping[str, str]] = {
+    "ivacaftor": "cystic_fibrosis",
+}
+
+# Per patient: the advice applies (no condition, or the patient is known to have it) or is
+# conditional (written for a condition the patient is not known to have).
+APPLICABILITY: Final[tuple[str, ...]] = ("applies", "conditional")
+
+def _norm(text: str) -> str:
+    return " ".join(str(text).lower().replace("_", " ").split())
+
+
+_ALIASES: Final[Mapping[str, str]] = {
+    _norm(a): c.code for c in _CONDITION_LIST for a in (c.code, c.label, *c.aliases)
+}
+
+
+def condition_code(text: str) -> str | None:
+    """The condition code a user's or a guideline's words name, or None when unknown.
+
+    >>> condition_code("Cystic Fibrosis"), condition_code("CVI ACS PCI "), condition_code("flu")
+    ('cystic_fibrosis', 'acs_pci', None)
+    """
+    return _ALIASES.get(_norm(text))
+
+
+def population_code(population: str | None) -> str | None:
+    """CPIC population string -> condition code (None for the general population).
+
+    Unknown population strings raise ``KeyError`` so a new CPIC population is noticed
+    at build time rather than shown as a code.
+    """
+    if population is None:
+        return None
+    key = " ".join(population.split())
+    if key in CPIC_POPULATIONS:
+        return CPIC_POPULATIONS[key]
+    hit = condition_code(key)
+    if hit is None:
+        raise KeyError(f"unknown CPIC population {population!r}")
+    return hit
+
+
+def condition_label(code: str | None) -> str | None:
+    """Plain words of a condition code (the code itself when unknown; None for None)."""
+    if code is None:
+        return None
+    c = CONDITIONS.get(code)
+    return c.label if c else code
+
+
+# ---------------------------------------------------------------- the structure
+
+
+@dataclass(frozen=True)
+class DoseStep:
+    """One dose statement of a recommendation.
+
+    ``kind`` is which dose (:data:`DOSE_KINDS`), ``direction`` which way
+    (:data:`DIRECTIONS`), ``amount`` the amount or range as stated in our notation
+    (``"50%"``, ``"25–50%"``, ``"20 mg"``, ``"10-fold"``, ``"1.5–2 times"``) with
+    ``relation`` saying how it applies (:data:`RELATIONS`); ``hedged`` marks a
+    "consider ..." statement; ``when`` is our own short qualifier ("if it is used
+    anyway", "for chronic therapy (over 12 weeks) once effective").
+    """
+
+    kind: str
+    direction: str
+    amount: str | None = None
+    relation: str | None = None
+    hedged: bool = False
+    when: str | None = None
+
+    def __post_init__(self) -> None:
+        _check("dose kind", self.kind, DOSE_KINDS)
+        _check("direction", self.direction, DIRECTIONS)
+        if self.relation is not None:
+            _check("relation", self.relation, RELATIONS)
+
+    def to_dict(self) -> dict[str, object]:
+        return {"kind": self.kind, "direction": self.direction, "amount": self.amount,
+                "relation": self.relation, "hedged": self.hedged, "when": self.when}
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> DoseStep:
+        return cls(kind=str(d["kind"]), direction=str(d["direction"]), amount=_opt(d.get("amount")),
+                   relation=_opt(d.get("relation")), hedged=bool(d.get("hedged")), when=_opt(d.get("when")))
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    """The structured form of one guideline recommendation (one row of one guideline).
+
+    ``action``: :data:`ROW_ACTIONS`; ``hedged``: the main advice is a "consider ..."
+    (CPIC Optional rows, hedged wording); ``doses``: every dose statement, in the
+    guideline's order; ``alternatives``: alternative drugs or classes in our words, with
+    ``alternatives_hedged`` when the guideline says "consider"; ``notes``: our own short
+    clauses for monitoring, titration, latency and fallbacks; ``condition``: the
+    :data:`CONDITIONS` code the advice is for (None: everyone); ``strength``:
+    :data:`STRENGTHS` (None when the guideline gives none); ``concern``:
+    :data:`CONCERNS`; ``numbers``: every clinical number the row states, normalised
+    (``"50%"``, ``"25–50%"``, ``"75 mg/day"``, ``"2–4 weeks"``).
+    """
+
+    action: str
+    hedged: bool = False
+    doses: tuple[DoseStep, ...] = ()
+    alternatives: tuple[str, ...] = ()
+    alternatives_hedged: bool = False
+    notes: tuple[str, ...] = ()
+    condition: str | None = None
+    strength: str | None = None
+    concern: str | None = None
+    numbers: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        _check("action", self.action, ROW_ACTIONS)
+        if self.condition is not None:
+            _check("condition", self.condition, tuple(CONDITIONS))
+        if self.strength is not None:
+            _check("strength", self.strength, STRENGTHS)
+        if self.concern is not None:
+            _check("concern", self.concern, CONCERNS)
+
+    @property
+    def dose_change_percent(self) -> int | None:
+        """The single percent a lower/higher dose changes by (None for ranges or none stated)."""
+        for step in self.doses:
+            if step.relation == "by" and step.amount and re.fullmatch(r"\d+%", step.amount) \
+                    and step.direction in ("lower", "higher") and step.when is None:
+                return int(step.amount[:-1])
+        return None
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "action": self.action, "hedged": self.hedged, "doses": [s.to_dict() for s in self.doses],
+            "alternatives": list(self.alternatives), "alternatives_hedged": self.alternatives_hedged,
+            "notes": list(self.notes), "condition": self.condition,
+            "condition_label": condition_label(self.condition), "strength": self.strength,
+            "concern": self.concern, "numbers": list(self.numbers),
+        }
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> Recommendation:
+        return cls(
+            action=str(d["action"]), hedged=bool(d.get("hedged")),
+            doses=tuple(DoseStep.from_dict(s) for s in d.get("doses") or ()),
+            alternatives=tuple(str(a) for a in d.get("alternatives") or ()),
+            alternatives_hedged=bool(d.get("alternatives_hedged")),
+            notes=tuple(str(n) for n in d.get("notes") or ()), condition=_opt(d.get("condition")),
+            strength=_opt(d.get("strength")), concern=_opt(d.get("concern")),
+            numbers=tuple(str(n) for n in d.get("numbers") or ()))
+
+    def to_columns(self) -> dict[str, str]:
+        """Flat table columns (:data:`STRUCTURE_COLUMNS`); lists as compact JSON."""
+        return {
+            "action": self.action, "hedged": "yes" if self.hedged else "",
+            "doses": _dump([s.to_dict() for s in self.doses]) if self.doses else "",
+            "alternatives": _dump(list(self.alternatives)) if self.alternatives else "",
+            "alternatives_hedged": "yes" if self.alternatives_hedged else "",
+            "notes": _dump(list(self.notes)) if self.notes else "",
+            "condition": self.condition or "", "strength": self.strength or "",
+            "concern": self.concern or "",
+            "numbers": _dump(list(self.numbers)) if self.numbers else "",
+        }
+
+    @classmethod
+    def from_columns(cls, row: Mapping[str, str]) -> Recommendation:
+        """Inverse of :meth:`to_columns` (missing optional columns read as empty)."""
+        return cls(
+            action=row["action"], hedged=row.get("hedged") == "yes",
+            doses=tuple(DoseStep.from_dict(s) for s in _load(row.get("doses"))),
+            alternatives=tuple(_load(row.get("alternatives"))),
+            alternatives_hedged=row.get("alternatives_hedged") == "yes",
+            notes=tuple(_load(row.get("notes"))), condition=row.get("condition") or None,
+            strength=row.get("strength") or None, concern=row.get("concern") or None,
+            numbers=tuple(_load(row.get("numbers"))))
+
+
+STRUCTURE_COLUMNS: Final[tuple[str, ...]] = (
+    "action", "hedged", "doses", "alternatives", "alternatives_hedged", "notes", "condition",
+    "strength", "concern", "numbers",
+)
+
+
+def is_hedged(rec: Recommendation) -> bool:
+    """Whether a reader must see a "consider": a hedged main advice or an Optional strength."""
+    return rec.hedged or (rec.strength in HEDGED_STRENGTHS)
+
+
+def _check(what: str, value: str, allowed: Sequence[str]) -> None:
+    if value not in allowed:
+        raise ValueError(f"unknown {what} {value!r} (known: {', '.join(allowed)})")
+
+
+def _opt(value: Any) -> str | None:
+    return None if value in (None, "") else str(value)
+
+
+def _dump(value: object) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+
+
+def _load(cell: str | None) -> list[Any]:
+    return list(json.loads(cell)) if cell else []
+
+
+__all__ = [
+    "ACTIONS", "ACTION_LABELS", "ACTION_LIGHT", "APPLICABILITY", "CONCERNS", "CONCERN_LABELS",
+    "CONDITIONS", "CONDITION_KINDS", "CPIC_POPULATIONS", "DIRECTIONS", "DIRECTION_LABELS",
+    "DOSE_ACTIONS", "DOSE_KINDS", "DOSE_KIND_LABELS", "DRUG_INDICATIONS", "HEDGED_STRENGTHS",
+    "LIGHTS", "LIGHT_LABELS", "PATIENT_ACTIONS", "RELATIONS", "ROW_ACTIONS", "STRENGTHS",
+    "STRENGTH_LABELS", "STRUCTURE_COLUMNS", "Condition", "DoseStep", "Recommendation",
+    "action_rank", "condition_code", "condition_label", "is_hedged", "light_for",
+    "light_of_action", "population_code",
+]
