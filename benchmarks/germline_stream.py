@@ -103,8 +103,8 @@ def main() -> None:
     t = time.perf_counter()
     out = screen_germline(iter_records(path), samples, kb, secondary_findings={})
     full = time.perf_counter() - t
-    # the pipeline's own path: pgxannot.vcf.reader (checks, sample order) streaming every record
-    from pgxannot.vcf.reader import iter_variants
+    # the pipeline's own path: pgxannot.vcf (checks, sample order) streaming every record
+    from pgxannot.vcf.variants import iter_variants
 
     t = time.perf_counter()
     out2 = screen_germline(iter_variants([path]), samples, kb, secondary_findings={})
@@ -116,7 +116,7 @@ def main() -> None:
     print(f"+ VariantRecord:         {n / build:,.0f} records/s ({build:.1f} s)")
     print(f"+ germline screen:       {n / full:,.0f} records/s ({full:.1f} s); "
           f"screen overhead {(full - build) / n * 1e6:.2f} us/record")
-    print(f"via pgxannot.vcf.reader.iter_variants: {n / reader:,.0f} records/s ({reader:.1f} s)")
+    print(f"via pgxannot.vcf.variants.iter_variants: {n / reader:,.0f} records/s ({reader:.1f} s)")
     print(f"findings: {sum(map(len, out.values()))} ({', '.join(f'{k}={len(v)}' for k, v in out.items())})")
     print(f"peak RSS: {peak:.0f} MB")
 

@@ -170,7 +170,7 @@ def stage_call(vcf: Path, n: int) -> dict:
     return measure(f"""
         import cyvcf2
         from pgxannot.pgx import call_samples, pgx_sites
-        from pgxannot.vcf.reader import read_site_genotypes
+        from pgxannot.vcf.sites import read_site_genotypes
         samples = list(cyvcf2.VCF({str(vcf)!r}).samples)[:{n}]
         sg = read_site_genotypes([{str(vcf)!r}], pgx_sites(), samples=samples)
         t_read = time.perf_counter() - t0
@@ -210,7 +210,8 @@ def stage_genome(vcf: Path, *, indexed: bool) -> dict:
         from pgxannot.pgx import call_samples, pgx_sites
         from pgxannot.kb.risk import load_risk_kb
         from pgxannot.risk.germline import germline_regions, screen_germline
-        from pgxannot.vcf.reader import iter_variants, read_site_genotypes
+        from pgxannot.vcf.sites import read_site_genotypes
+        from pgxannot.vcf.variants import iter_variants
         idx = Path(tempfile.mkdtemp()) if {indexed} else None
         sg = read_site_genotypes([{str(vcf)!r}], pgx_sites(), index_dir=idx)
         calls = call_samples(sg)

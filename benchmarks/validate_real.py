@@ -23,7 +23,7 @@ sys.path.insert(0, str(ROOT / "src"))
 
 from pgxannot.paths import shared_data_dir  # noqa: E402
 from pgxannot.pgx import call_samples, pgx_sites  # noqa: E402
-from pgxannot.vcf.reader import read_site_genotypes  # noqa: E402
+from pgxannot.vcf.sites import read_site_genotypes  # noqa: E402
 
 # Published allele frequencies across all 1000 Genomes phase 3 samples (PharmGKB/CPIC
 # frequency tables and the 1000 Genomes browser; rounded), for a sanity comparison.

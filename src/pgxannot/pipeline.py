@@ -135,7 +135,7 @@ def annotate_samples(config_path: Path, samples: Sequence[str], *, outdir: Path,
     from pgxannot.pgx import call_samples, merge_outside_calls, pgx_sites, read_outside_calls
     from pgxannot.report import render_fhir, render_html, render_json, render_tsv, validate_report
     from pgxannot.risk.somatic import chemo_pgx_crossref
-    from pgxannot.vcf.reader import read_site_genotypes
+    from pgxannot.vcf.sites import read_site_genotypes
 
     t0 = time.perf_counter()
     cfg = read_effective_config(config_path)
@@ -294,7 +294,7 @@ def annotate_risk(vcfs: Sequence[Path], rows: Sequence[SampleRow], kb: Any, *, c
         screen_germline,
     )
     from pgxannot.risk.somatic import somatic_findings
-    from pgxannot.vcf.reader import iter_variants
+    from pgxannot.vcf.variants import iter_variants
 
     ids = [r.sample for r in rows]
     germ_cfg = cfg.get("germline", {})

@@ -52,7 +52,8 @@ def read_vcf_target(path: str, work: str) -> None:
     """Fuzz target: everything the pipeline does with a VCF (header checks, site genotypes,
     star-allele calls, region and whole-file iteration)."""
     from pgxannot.pgx import call_samples, pgx_sites
-    from pgxannot.vcf.reader import iter_variants, read_site_genotypes
+    from pgxannot.vcf.sites import read_site_genotypes
+    from pgxannot.vcf.variants import iter_variants
 
     genes = ["CYP2C19"]
     sg = read_site_genotypes([path], pgx_sites("GRCh38", genes=genes), build="GRCh38", index_dir=Path(work))

@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 
 from pgxannot.kb.pgx import gene_table
 from pgxannot.pgx import call_samples, pgx_sites
-from pgxannot.vcf.reader import read_site_genotypes
+from pgxannot.vcf.sites import read_site_genotypes
 
 GENES = ("CYP2C19", "TPMT", "NUDT15")
 STATUSES = {"called", "ambiguous", "not_called", "outside_call"}

@@ -12,8 +12,10 @@ from hardening_helpers import FILES
 
 from pgxannot import cli
 from pgxannot.errors import OutputError, VcfError
+from pgxannot.vcf.header import inspect_vcf
 from pgxannot.vcf.model import MISSING, Site
-from pgxannot.vcf.reader import inspect_vcf, iter_variants, read_site_genotypes
+from pgxannot.vcf.sites import read_site_genotypes
+from pgxannot.vcf.variants import iter_variants
 
 STAR2 = Site("chr10", 94781859, "G")
 
@@ -28,7 +30,7 @@ def test_space_separated_record_is_an_error_not_a_segfault(tmp_path: Path) -> No
     lines = _good_lines()
     p.write_text("\n".join(lines[:7] + [ln.replace("\t", " ") for ln in lines[7:]]) + "\n")
     code = ("import sys\nfrom pgxannot.errors import VcfError\nfrom pgxannot.vcf.model import Site\n"
-            "from pgxannot.vcf.reader import read_site_genotypes\n"
+            "from pgxannot.vcf.sites import read_site_genotypes\n"
             "try:\n    read_site_genotypes([sys.argv[1]], [Site('chr10', 94781859, 'G')])\n"
             "except VcfError as e:\n    print(e.one_line())\n")
     r = subprocess.run([sys.executable, "-c", code, str(p)], capture_output=True, text=True, timeout=60, check=False)

@@ -8,7 +8,7 @@ import json
 import pytest
 
 from pgxannot.pgx import call_samples, merge_outside_calls, pgx_sites, read_outside_calls
-from pgxannot.vcf.reader import read_site_genotypes
+from pgxannot.vcf.sites import read_site_genotypes
 
 # Deliberate differences from PharmCAT, each with its reason.
 INTENDED = {

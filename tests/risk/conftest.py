@@ -2,7 +2,7 @@
 
 ``read_records`` turns a VCF into :class:`VariantRecord` objects the way the VCF layer
 does (canonical ``chr`` names, -1 missing, -2 haploid), so these tests do not depend on
-``pgxannot.vcf.reader``.
+``pgxannot.vcf``.
 """
 
 from __future__ import annotations

@@ -11,8 +11,10 @@ import pytest
 
 from pgxannot.errors import BuildMismatchError, VcfError
 from pgxannot.vcf.genome import CONTIG_LENGTHS
+from pgxannot.vcf.header import inspect_vcf
 from pgxannot.vcf.model import HAPLOID, MISSING, Site, SiteStatus
-from pgxannot.vcf.reader import inspect_vcf, iter_variants, read_site_genotypes
+from pgxannot.vcf.sites import read_site_genotypes
+from pgxannot.vcf.variants import iter_variants
 
 HEADER = [
     "##fileformat=VCFv4.2",
@@ -283,9 +285,9 @@ def test_crlf_line_endings_are_read(tmp_path):
 
 @pytest.mark.parametrize("compress", [None, "gzip"])
 def test_large_plain_vcf_is_recompressed_and_indexed_in_work_folder(tmp_path, monkeypatch, compress):
-    import pgxannot.vcf.reader as reader
+    import pgxannot.vcf.index as vcf_index
 
-    monkeypatch.setattr(reader, "RECOMPRESS_MIN_BYTES", 0)
+    monkeypatch.setattr(vcf_index, "RECOMPRESS_MIN_BYTES", 0)
     rows = [row("chr10", 94761900, "C", "T", "0/1"), row("chr10", 94781859, "G", "A", "1/1")]
     p = write_vcf(tmp_path / ("a.vcf" + (".gz" if compress else "")), ["S1"], rows, compress=compress)
     sg = read_site_genotypes([p], [CYP2C19_17, CYP2C19_2], index_dir=tmp_path / "idx")
@@ -295,9 +297,9 @@ def test_large_plain_vcf_is_recompressed_and_indexed_in_work_folder(tmp_path, mo
 
 
 def test_unsorted_plain_vcf_falls_back_to_streaming(tmp_path, monkeypatch):
-    import pgxannot.vcf.reader as reader
+    import pgxannot.vcf.index as vcf_index
 
-    monkeypatch.setattr(reader, "RECOMPRESS_MIN_BYTES", 0)
+    monkeypatch.setattr(vcf_index, "RECOMPRESS_MIN_BYTES", 0)
     rows = [row("chr10", 94781859, "G", "A", "1/1"), row("chr10", 94761900, "C", "T", "0/1")]
     p = write_vcf(tmp_path / "a.vcf", ["S1"], rows)
     sg = read_site_genotypes([p], [CYP2C19_17, CYP2C19_2], index_dir=tmp_path / "idx")

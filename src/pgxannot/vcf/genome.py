@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from functools import cache
 
 BUILDS = ("GRCh38", "GRCh37")
@@ -86,3 +87,23 @@ def build_from_reference_line(line: str) -> str | None:
         if any(h in low for h in hints):
             return b
     return None
+
+
+class ChromMap:
+    """Maps canonical chromosome names to the names one VCF uses, and back."""
+
+    def __init__(self, names: Iterable[str]) -> None:
+        names = set(names)
+        self.to_vcf: dict[str, str] = {}
+        for name in sorted(names):
+            c = canonical_chrom(name)
+            if c not in self.to_vcf or name in vcf_names_for(c)[:1]:
+                self.to_vcf[c] = name
+        self.known = bool(names)
+
+    def vcf_name(self, canonical: str) -> list[str]:
+        if canonical in self.to_vcf:
+            return [self.to_vcf[canonical]]
+        if self.known:
+            return []
+        return list(vcf_names_for(canonical))

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import IntEnum
+from pathlib import Path
 
 import numpy as np
 
@@ -90,3 +91,17 @@ class VariantRecord:
     phased: np.ndarray  # bool (n_samples,)
     info: dict[str, object] = field(default_factory=dict, compare=False)
     record_id: str | None = None
+
+
+@dataclass(frozen=True)
+class VcfInfo:
+    """What the header of one VCF says, checked."""
+
+    path: Path
+    kind: str  # "vcf", "vcf.gz" (plain gzip), "vcf.bgz" (BGZF), "bcf"
+    samples: tuple[str, ...]
+    contigs: dict[str, int]
+    reference: str | None
+    has_gt: bool
+    indexed: bool
+    build: str | None  # inferred from contig lengths / ##reference, None when undecidable
