@@ -35,6 +35,15 @@ def resources_dir() -> Path:
     return bundled_root() / "resources"
 
 
+def default_resources() -> Path:
+    """The bundled ``resources/``; in a source checkout whose workflow files are not in place
+    yet (building the tables), the checkout's ``resources/``."""
+    try:
+        return resources_dir()
+    except FileNotFoundError:
+        return _PACKAGE_DIR.parents[1] / "resources"
+
+
 def shared_data_dir() -> Path | None:
     """``../shared/data`` beside a source checkout (reference data for builds and tests).
 

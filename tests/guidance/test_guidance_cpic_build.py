@@ -10,7 +10,8 @@ import pytest
 
 from pgxannot.errors import KnowledgeBaseError
 from pgxannot.guidance import guidance_for, load_guidance_kb
-from pgxannot.kb.build.cpic import build_cpic_tables, classify_action
+from pgxannot.kb.build.cpic import build as build_cpic_tables
+from pgxannot.kb.build.cpic import classify_action
 from pgxannot.kb.cpic import _default_path
 from pgxannot.pgx.model import Diplotype, GeneCall
 

@@ -21,7 +21,7 @@ import pytest
 
 from pgxannot import cli
 from pgxannot.errors import DownloadError, KnowledgeBaseError
-from pgxannot.kb import manage, resolve, status
+from pgxannot.kb import manage, registry, resolve, status, store
 from pgxannot.kb.download import FetchPolicy, Progress, check_scheme, fetch
 
 CLINVAR_PATH = "/pub/clinvar/clinvar.vcf.gz"
@@ -49,20 +49,20 @@ def serve_cpic(server, api: dict[str, bytes]) -> str:
 def snapshot(home: Path) -> dict[str, object]:
     """Everything a failed update must leave exactly as it was."""
     active = {}
-    for s in resolve.SOURCES:
-        p = resolve.source_root(s, home) / "active"
+    for s in registry.updatable_names():
+        p = store.source_root(s, home) / "active"
         active[s] = p.read_bytes() if p.exists() else None
-    versions = {s: manage.installed_versions(s, home) for s in resolve.SOURCES}
-    kb = resolve.load_all({"cpic": "active", "clinvar": "active", "civic": "active",
-                           "home": str(home)})
-    return {"active": active, "versions": versions, "status": manage.status_text(home=home),
+    versions = {s: store.installed_versions(s, home) for s in registry.updatable_names()}
+    kb = resolve.load_knowledge_base({"cpic": "active", "clinvar": "active", "civic": "active",
+                                       "home": str(home)})
+    return {"active": active, "versions": versions, "status": status.status_text(home=home),
             "resolved": json.dumps(kb.versions, sort_keys=True, default=str)}
 
 
 def install_clinvar(server, home, fast, data) -> str:
     url = serve_clinvar(server, data, path="/good/clinvar.vcf.gz")
     manage.update("clinvar", url=url, allow_http=True, home=home, policy=fast)
-    return resolve.active_version("clinvar", home)
+    return store.active_version("clinvar", home)
 
 
 # ------------------------------------------------------------------ success
@@ -72,9 +72,9 @@ def test_clinvar_update_activates_verified_release(server, home, fast, clinvar38
     url = serve_clinvar(server, clinvar38)
     summary = manage.update("clinvar", url=url, allow_http=True, home=home, policy=fast)
 
-    assert resolve.active_version("clinvar", home) == "2026-07-06"
+    assert store.active_version("clinvar", home) == "2026-07-06"
     assert "clinvar 2026-07-06 activated" in summary and "\n" not in summary
-    meta = manage.read_meta("clinvar", "2026-07-06", home)
+    meta = store.read_meta("clinvar", "2026-07-06", home)
     assert meta["sha256"] == hashlib.sha256(clinvar38).hexdigest()
     assert meta["checksum"]["verified"] is True
     assert meta["date"] == "2026-07-06" and meta["build"] == "GRCh38" and meta["url"] == url
@@ -82,7 +82,7 @@ def test_clinvar_update_activates_verified_release(server, home, fast, clinvar38
     after = snapshot(home)
     assert after["status"] != before["status"]
     assert "* 2026-07-06" in after["status"] and "downloaded" in after["status"]
-    kb = resolve.load_all({"clinvar": "active", "home": str(home)})
+    kb = resolve.load_knowledge_base({"clinvar": "active", "home": str(home)})
     assert kb.versions["clinvar"]["version"] == "2026-07-06"
     assert kb.versions["clinvar"]["origin"] == "downloaded"
     assert kb.versions["clinvar"]["sha256"] == meta["sha256"]
@@ -92,7 +92,7 @@ def test_clinvar_update_activates_verified_release(server, home, fast, clinvar38
     assert {h.path for h in server.log} == {CLINVAR_PATH, CLINVAR_PATH + ".md5"}
     assert all(h.query == "" for h in server.log)
     # work folders and completed downloads are cleaned up
-    root = resolve.source_root("clinvar", home)
+    root = store.source_root("clinvar", home)
     assert list((root / "tmp").iterdir()) == [] and list((root / "downloads").iterdir()) == []
 
 
@@ -101,11 +101,11 @@ def test_real_grch37_clinvar_vcf_is_versioned_with_its_build(server, home, fast,
     url = serve_clinvar(server, clinvar37_real)
     summary = manage.update("clinvar", url=url, allow_http=True, home=home, policy=fast,
                             minimums={"records": 50, "plp_variants": 0})
-    assert resolve.active_version("clinvar", home) == "2019-10-07_GRCh37"
+    assert store.active_version("clinvar", home) == "2019-10-07_GRCh37"
     assert "GRCh37" in summary and "reference_build: GRCh37" in summary
-    meta = manage.read_meta("clinvar", "2019-10-07_GRCh37", home)
+    meta = store.read_meta("clinvar", "2019-10-07_GRCh37", home)
     assert meta["counts"] == {"records": 72, "plp_variants": 0}
-    kb = resolve.load_all({"clinvar": "active", "home": str(home)})
+    kb = resolve.load_knowledge_base({"clinvar": "active", "home": str(home)})
     assert kb.risk.clinvar_build == "GRCh37"
 
 
@@ -115,7 +115,7 @@ def test_real_clinvar_vcf_without_plp_in_panel_genes_is_refused_by_default(
     url = serve_clinvar(server, clinvar37_real)
     with pytest.raises(DownloadError, match="only 0 plp variants"):
         manage.update("clinvar", url=url, allow_http=True, home=home, policy=fast)
-    assert resolve.active_version("clinvar", home) is None
+    assert store.active_version("clinvar", home) is None
 
 
 # ------------------------------------------------------------------ failures
@@ -166,13 +166,13 @@ def test_failed_update_leaves_everything_unchanged(case, server, home, fast, cli
 
     assert re.search(spec["match"], msg), msg
     assert snapshot(home) == before
-    assert manage.installed_versions("clinvar", home) == [first]
-    assert list((resolve.source_root("clinvar", home) / "tmp").iterdir()) == []
+    assert store.installed_versions("clinvar", home) == [first]
+    assert list((store.source_root("clinvar", home) / "tmp").iterdir()) == []
     assert elapsed < 6
     if case == "500_retried":
         assert len(server.hits(CLINVAR_PATH)) == 3  # first try + 2 retries
     if case == "wrong_md5":  # a corrupt download is not kept for resuming
-        assert list((resolve.source_root("clinvar", home) / "downloads").iterdir()) == []
+        assert list((store.source_root("clinvar", home) / "downloads").iterdir()) == []
 
 
 @pytest.mark.shared
@@ -181,7 +181,7 @@ def test_plain_http_refused_without_insecure_flag(server, home, fast, clinvar38)
     with pytest.raises(DownloadError, match=r"refusing plain-http URL .*--insecure-http"):
         manage.update("clinvar", url=url, home=home, policy=fast)
     assert server.log == []  # refused before any request
-    assert resolve.active_version("clinvar", home) is None
+    assert store.active_version("clinvar", home) is None
 
 
 def test_offline_fails_fast_with_clear_message(home, monkeypatch):
@@ -193,7 +193,7 @@ def test_offline_fails_fast_with_clear_message(home, monkeypatch):
 
     monkeypatch.setattr(socket.socket, "connect", no_network)
     monkeypatch.setattr(socket, "getaddrinfo", fake_dns)
-    before = manage.status_text(home=home)
+    before = status.status_text(home=home)
     t0 = time.monotonic()
     with pytest.raises(DownloadError) as err:
         manage.update("clinvar", home=home)  # official URL, default policy
@@ -201,7 +201,7 @@ def test_offline_fails_fast_with_clear_message(home, monkeypatch):
     msg = err.value.one_line()
     assert msg.startswith("clinvar update failed: cannot reach ftp.ncbi.nlm.nih.gov")
     assert "pgxannot keeps using the bundled version (2026-07" in msg
-    assert manage.status_text(home=home) == before
+    assert status.status_text(home=home) == before
 
 
 def test_cli_update_failure_is_one_line_exit_2(home, monkeypatch, capsys):
@@ -272,15 +272,15 @@ def test_cpic_update_from_api_carries_full_text(server, home, fast, cpic_api):
     url = serve_cpic(server, cpic_api)
     before = snapshot(home)
     summary = manage.update("cpic", url=url, allow_http=True, home=home, policy=fast)
-    assert resolve.active_version("cpic", home) == "api-2023-08-01"
+    assert store.active_version("cpic", home) == "api-2023-08-01"
     assert "cpic api-2023-08-01 activated (was the bundled version (v1.54.0))" in summary
     after = snapshot(home)
     assert after["status"] != before["status"]
-    kb = resolve.load_all({"cpic": "active", "home": str(home)})
+    kb = resolve.load_knowledge_base({"cpic": "active", "home": str(home)})
     assert kb.versions["cpic"]["version"] == "api-2023-08-01"
     assert kb.versions["cpic"]["origin"] == "downloaded"
     rows = [r for rs in kb.guidance.rows.values() for r in rs]
-    folder = resolve.source_root("cpic", home) / "versions" / "api-2023-08-01"
+    folder = store.source_root("cpic", home) / "versions" / "api-2023-08-01"
     header = (folder / "recommendations.tsv").read_text(encoding="utf-8").splitlines()[0]
     assert header.split("\t")[-1] == "cpic_text"
     assert len(rows) == 2098 and all(r.cpic_text for r in rows)  # full CPIC text passed through
@@ -310,9 +310,9 @@ def test_civic_update_from_nightly_tsvs(server, home, fast, civic_nightly):
         server.add(path, body, headers={"Last-Modified": "Sun, 01 Aug 2021 06:00:00 GMT"})
     summary = manage.update("civic", url=server.url("/nightly/"), allow_http=True, home=home,
                             policy=fast)
-    assert resolve.active_version("civic", home) == "nightly-2021-08-01"
+    assert store.active_version("civic", home) == "nightly-2021-08-01"
     assert "evidence_items 3650" in summary
-    kb = resolve.load_all({"civic": "active", "home": str(home)})
+    kb = resolve.load_knowledge_base({"civic": "active", "home": str(home)})
     assert kb.versions["civic"]["version"] == "nightly-2021-08-01"
     assert len(kb.risk.civic) > 3000
     # optional nightly files that do not exist were skipped (404), required ones fetched
@@ -327,7 +327,7 @@ def test_civic_file_without_expected_columns_is_refused(server, home, fast, civi
     with pytest.raises(DownloadError, match="lacks the column"):
         manage.update("civic", url=server.url("/nightly/"), allow_http=True, home=home,
                       policy=fast)
-    assert resolve.active_version("civic", home) is None
+    assert store.active_version("civic", home) is None
 
 
 # ------------------------------------------------------------------ use / pin / lock
@@ -338,48 +338,48 @@ def test_use_switches_and_config_pins(server, home, fast, clinvar38):
                                                              b"##fileDate=2026-07-13"), mtime=0)
     url = serve_clinvar(server, newer, path="/new/clinvar.vcf.gz")
     manage.update("clinvar", url=url, allow_http=True, home=home, policy=fast)
-    assert resolve.active_version("clinvar", home) == "2026-07-13"
-    assert manage.installed_versions("clinvar", home) == [first, "2026-07-13"]
+    assert store.active_version("clinvar", home) == "2026-07-13"
+    assert store.installed_versions("clinvar", home) == [first, "2026-07-13"]
 
     msg = manage.use("clinvar", first, home=home)
     assert f"active version is now {first}" in msg
-    assert resolve.load_all({"clinvar": "active", "home": str(home)}).versions["clinvar"][
+    assert resolve.load_knowledge_base({"clinvar": "active", "home": str(home)}).versions["clinvar"][
         "version"] == first
     # a pin ignores what is active
-    pinned = resolve.load_all({"clinvar": "2026-07-13", "home": str(home)})
+    pinned = resolve.load_knowledge_base({"clinvar": "2026-07-13", "home": str(home)})
     assert pinned.versions["clinvar"]["version"] == "2026-07-13"
     assert pinned.versions["clinvar"]["selector"] == "2026-07-13"
 
     manage.use("clinvar", "bundled", home=home)
-    assert (resolve.source_root("clinvar", home) / "active").read_text().strip() == "bundled"
-    assert resolve.active_version("clinvar", home) is None
-    kb = resolve.load_all({"clinvar": "active", "home": str(home)})
+    assert (store.source_root("clinvar", home) / "active").read_text().strip() == "bundled"
+    assert store.active_version("clinvar", home) is None
+    kb = resolve.load_knowledge_base({"clinvar": "active", "home": str(home)})
     assert kb.versions["clinvar"]["origin"] == "bundled"
-    assert "* bundled" in manage.status_text(home=home).split("clinvar:")[1]
+    assert "* bundled" in status.status_text(home=home).split("clinvar:")[1]
 
     with pytest.raises(KnowledgeBaseError, match=r"not installed.*installed: "):
         manage.use("clinvar", "1999-01-01", home=home)
     with pytest.raises(KnowledgeBaseError, match="not installed"):
-        resolve.load_all({"clinvar": "1999-01-01", "home": str(home)})
+        resolve.load_knowledge_base({"clinvar": "1999-01-01", "home": str(home)})
 
 
 @pytest.mark.shared
 def test_same_release_twice_installs_once_changed_content_gets_suffix(server, home, fast, clinvar38):
     first = install_clinvar(server, home, fast, clinvar38)
     install_clinvar(server, home, fast, clinvar38)
-    assert manage.installed_versions("clinvar", home) == [first]
+    assert store.installed_versions("clinvar", home) == [first]
     # same ##fileDate, different content (a fixed re-release): never overwrite
     other = gzip.compress(gzip.decompress(clinvar38) + b"", mtime=1)
     url = serve_clinvar(server, other, path="/other/clinvar.vcf.gz")
     manage.update("clinvar", url=url, allow_http=True, home=home, policy=fast)
-    assert manage.installed_versions("clinvar", home) == [first, f"{first}.2"]
-    assert resolve.active_version("clinvar", home) == f"{first}.2"
+    assert store.installed_versions("clinvar", home) == [first, f"{first}.2"]
+    assert store.active_version("clinvar", home) == f"{first}.2"
 
 
 def test_concurrent_update_waits_for_the_lock(home):
     import fcntl
 
-    root = resolve.source_root("cpic", home)
+    root = store.source_root("cpic", home)
     root.mkdir(parents=True)
     with open(root / manage.LOCK, "a+") as fh:
         fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
@@ -420,7 +420,7 @@ def test_run_reading_during_update_sees_old_or_new_never_partial(server, home, f
 
 
 def test_status_lists_every_source(home):
-    text = manage.status_text(home=home)
+    text = status.status_text(home=home)
     for label in ("pgx definitions:", "cpic:", "clinvar:", "civic:"):
         assert label in text
     assert "bundled" in text and "sha256:" in text
@@ -436,7 +436,7 @@ def test_cli_status(home, capsys):
 
 def test_use_bundled_without_downloads(home):
     assert "active version is now bundled" in manage.use("cpic", "bundled", home=home)
-    assert resolve.active_version("cpic", home) is None
+    assert store.active_version("cpic", home) is None
     with pytest.raises(KnowledgeBaseError, match="run 'pgxannot kb update cpic' first"):
         manage.use("cpic", "nonexistent", home=home)
 

@@ -7,7 +7,7 @@ from pgxannot.kb.pgx import pgx_resources
 
 
 def test_build_is_deterministic_and_matches_bundle(shared_data, tmp_path):
-    written = build(shared_data, tmp_path)
+    written = build(shared_data, tmp_path)["files"]
     bundled = pgx_resources()
     assert len(written) == 24
     for p in written:

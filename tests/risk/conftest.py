@@ -13,8 +13,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from pgxannot.kb.build.clinvar import canonical_chrom
 from pgxannot.kb.risk import RiskKnowledgeBase, load_risk_kb
+from pgxannot.vcf.genome import canonical_chrom
 from pgxannot.vcf.model import VariantRecord
 
 ROOT = Path(__file__).resolve().parents[2]

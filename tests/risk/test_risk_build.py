@@ -9,14 +9,14 @@ from pathlib import Path
 
 import pytest
 
+from pgxannot.kb.build.clinvar import build as build_clinvar_tables
 from pgxannot.kb.build.clinvar import (
-    PLP_FILE,
-    build_clinvar_tables,
     compact_condition,
     normalize_significance,
     review_stars,
     trim_alleles,
 )
+from pgxannot.kb.risk import PLP_FILE
 
 ROOT = Path(__file__).resolve().parents[2]
 GENES = ROOT / "resources" / "genes" / "germline_genes.tsv"
@@ -120,7 +120,8 @@ def test_civic_grch38_mapping_by_anchor_offsets(risk_kb):
 
 
 def test_civic_builder_reads_v2_layout(tmp_path):
-    from pgxannot.kb.build.civic import build_civic_tables, protein_change_of
+    from pgxannot.kb.build.civic import build as build_civic_tables
+    from pgxannot.kb.build.civic import protein_change_of
 
     src = tmp_path / "src"
     src.mkdir()

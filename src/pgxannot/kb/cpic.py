@@ -16,6 +16,7 @@ from functools import cache
 from pathlib import Path
 
 from pgxannot.errors import KnowledgeBaseError
+from pgxannot.paths import resources_dir
 
 _FILES = ("recommendations.tsv", "pairs.tsv", "drugs.tsv", "gene_results.tsv", "version.json")
 
@@ -111,8 +112,6 @@ def _name_keys(name: str) -> list[str]:
 
 
 def _default_path() -> Path:
-    from pgxannot.paths import resources_dir
-
     try:
         return resources_dir() / "cpic"
     except FileNotFoundError:  # a source checkout before the workflow files exist

@@ -34,6 +34,7 @@ from urllib.parse import urljoin, urlsplit
 
 import requests
 
+from pgxannot import __version__
 from pgxannot.errors import DownloadError
 
 REDIRECT_CODES = frozenset({301, 302, 303, 307, 308})
@@ -71,12 +72,7 @@ class Fetched:
 
 
 def _version() -> str:
-    try:
-        from pgxannot import __version__
-
-        return str(__version__)
-    except Exception:  # pragma: no cover - version lookup must never break a download
-        return "unknown"
+    return str(__version__)
 
 
 def host_of(url: str) -> str:

@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from pgxannot.errors import KnowledgeBaseError
+from pgxannot.paths import resources_dir
 
 # IUPAC codes used by a few definitions (an allele that allows either base).
 IUPAC = {
@@ -87,7 +88,6 @@ def _order(t: GeneTable) -> dict[str, int]:
 def pgx_resources() -> Path:
     """``resources/pgx`` of the installation (or of the source checkout)."""
     try:
-        from pgxannot.paths import resources_dir
         path = resources_dir() / "pgx"
         if path.is_dir():
             return path

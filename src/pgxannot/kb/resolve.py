@@ -1,49 +1,41 @@
 """Which knowledge-base version a run uses, and loading it.
 
-Layout of downloaded knowledge bases (``$PGXANNOT_HOME``, default ``~/.pgxannot``)::
-
-    kb/<source>/versions/<version>/   tables built by `pgxannot kb update <source>`
-    kb/<source>/active                text file naming the active version
-
-A config selector per source (``knowledge_base.<source>``) is ``bundled`` (the
-tables in ``resources/``), ``active`` (the activated download, or bundled when
-none), or a version name that pins a download so reruns are reproducible.
+A config selector per updatable source (``knowledge_base.<source>``) is ``bundled``
+(the tables in ``resources/``), ``active`` (the activated download, or bundled when
+none), or a version name that pins a download so reruns are reproducible. Downloads
+live in ``$PGXANNOT_HOME`` (see :mod:`pgxannot.kb.store`); the sources are those of
+:mod:`pgxannot.kb.registry`.
 """
 
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from pgxannot import __version__
 from pgxannot.errors import KnowledgeBaseError
+from pgxannot.kb import registry
+from pgxannot.kb.cpic import GuidanceKB, load_guidance_kb
+from pgxannot.kb.registry import Source
+from pgxannot.kb.risk import RiskKnowledgeBase, load_risk_kb
+from pgxannot.kb.store import META, active_version, kb_home, source_root
 from pgxannot.paths import resources_dir
 
-SOURCES = ("cpic", "clinvar", "civic")
 
+@dataclass(frozen=True)
+class KnowledgeBase:
+    """Every table a run uses, loaded once per job, with the versions for provenance.
 
-def kb_home(configured: str | None = None) -> Path:
-    if configured:
-        return Path(configured).expanduser()
-    env = os.environ.get("PGXANNOT_HOME")
-    return Path(env).expanduser() if env else Path.home() / ".pgxannot"
+    A new source (see :mod:`pgxannot.kb.registry`) adds its typed field here and one line
+    to :func:`load_knowledge_base`.
+    """
 
-
-def source_root(source: str, home: Path) -> Path:
-    return home / "kb" / source
-
-
-def active_version(source: str, home: Path) -> str | None:
-    p = source_root(source, home) / "active"
-    try:
-        name = p.read_text(encoding="utf-8").strip()
-    except OSError:
-        return None
-    if name in ("", "bundled"):  # `pgxannot kb use SOURCE bundled`
-        return None
-    return name
+    guidance: GuidanceKB  # CPIC
+    risk: RiskKnowledgeBase  # ClinVar + CIViC (+ the bundled gene tables)
+    versions: dict[str, dict[str, Any]]  # provenance.knowledge_base of every report
 
 
 def source_dir(source: str, selector: str, home: Path) -> Path | None:
@@ -57,60 +49,52 @@ def source_dir(source: str, selector: str, home: Path) -> Path | None:
     else:
         name = selector
     d = source_root(source, home) / "versions" / name
-    if not (d / "meta.json").is_file():
+    if not (d / META).is_file():
         raise KnowledgeBaseError(
             f"{source} knowledge base version '{name}' is not installed in {source_root(source, home)}",
             hint=f"run 'pgxannot kb update {source}' or set knowledge_base.{source}: bundled")
     return d
 
 
-def _read_json(path: Path) -> dict[str, Any]:
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise KnowledgeBaseError(f"knowledge-base metadata unreadable ({exc})", path=path,
-                                 hint="reinstall pgxannot or rerun 'pgxannot kb update'") from None
-
-
-def bundled_versions() -> dict[str, Any]:
-    res = resources_dir()
-    pgx = _read_json(res / "pgx" / "index.json")
-    return {
-        "pgx_definitions": {"source": "PharmCAT allele definitions", "version": pgx.get("definitions_version"),
-                            "origin": "bundled"},
-    }
-
-
-def load_all(kb_cfg: Mapping[str, Any]):
-    """Load guidance and risk tables selected by the config's ``knowledge_base`` block."""
-    from pgxannot.kb.cpic import load_guidance_kb
-    from pgxannot.kb.risk import load_risk_kb
-    from pgxannot.pipeline import KnowledgeBase
-
+def selected_dirs(kb_cfg: Mapping[str, Any]) -> dict[str, Path | None]:
+    """Downloaded table folder per updatable source (None: bundled), as the config selects."""
     home = kb_home(kb_cfg.get("home"))
-    dirs = {s: source_dir(s, str(kb_cfg.get(s, "bundled")), home) for s in SOURCES}
-    guidance = load_guidance_kb(dirs["cpic"])
-    risk = load_risk_kb(clinvar_dir=dirs["clinvar"], civic_dir=dirs["civic"])
-    versions = bundled_versions()
-    res = resources_dir()
-    cpic_meta = _read_json((dirs["cpic"] or res / "cpic") / ("meta.json" if dirs["cpic"] else "version.json"))
-    versions["cpic"] = {"source": "CPIC", "version": cpic_meta.get("version"),
-                        "origin": "downloaded" if dirs["cpic"] else "bundled"}
-    for name, info in risk.versions().items():
-        versions[name] = {**info, "origin": "downloaded" if dirs.get(name) else "bundled"}
-    for s in SOURCES:
-        versions.setdefault(s, {"origin": "bundled"})
-        versions[s].update(download_provenance(s, dirs[s], str(kb_cfg.get(s, "bundled"))))
-    return KnowledgeBase(guidance=guidance, risk=risk, versions=versions)
+    return {s.name: source_dir(s.name, _selector(kb_cfg, s), home) for s in registry.updatable()}
 
 
-def download_provenance(source: str, folder: Path | None, selector: str) -> dict[str, Any]:
+def load_knowledge_base(kb_cfg: Mapping[str, Any]) -> KnowledgeBase:
+    """Load the tables selected by the config's ``knowledge_base`` block."""
+    dirs = selected_dirs(kb_cfg)
+    return KnowledgeBase(
+        guidance=load_guidance_kb(dirs["cpic"]),
+        risk=load_risk_kb(clinvar_dir=dirs["clinvar"], civic_dir=dirs["civic"]),
+        versions=knowledge_versions(kb_cfg, dirs),
+    )
+
+
+def knowledge_versions(kb_cfg: Mapping[str, Any], dirs: Mapping[str, Path | None]) -> dict[str, dict[str, Any]]:
+    """``provenance.knowledge_base``: per source its version facts, whether bundled or
+    downloaded, and for updatable sources the selector and the download's facts."""
+    out: dict[str, dict[str, Any]] = {}
+    for s in registry.SOURCES:
+        folder = dirs.get(s.name)
+        meta = _read_json((folder or resources_dir() / s.folder) / s.meta_file, required=False)
+        block: dict[str, Any] = {"source": s.provenance_source} if s.provenance_source else {}
+        block.update({key: meta.get(meta_key) for key, meta_key in s.provenance_fields})
+        block["origin"] = "downloaded" if folder else "bundled"
+        if s.updatable:
+            block.update(download_provenance(folder, _selector(kb_cfg, s)))
+        out[s.provenance_key] = block
+    return out
+
+
+def download_provenance(folder: Path | None, selector: str) -> dict[str, Any]:
     """What a report names about a source's tables: the config selector and, for a
     downloaded version, its installed name, release date, URL and checksums."""
     out: dict[str, Any] = {"selector": selector or "bundled"}
     if folder is None:
         return out
-    meta = _read_json(folder / "meta.json")
+    meta = _read_json(folder / META)
     out.update({"installed_as": folder.name,
                 **{k: meta.get(k) for k in ("date", "url", "sha256", "tables_sha256", "built_at")
                    if meta.get(k) is not None}})
@@ -126,12 +110,24 @@ def selection_signature(kb_cfg: Mapping[str, Any]) -> str:
     version (``pgxannot kb update/use``) reruns the reports that depend on it.
     Cheap: reads only the ``active`` pointers, never the tables.
     """
-    from pgxannot import __version__
-
     home = kb_home(kb_cfg.get("home"))
     parts = [f"pgxannot={__version__}"]
-    for s in SOURCES:
-        selector = str(kb_cfg.get(s, "bundled"))
-        resolved = (active_version(s, home) or "bundled") if selector == "active" else selector
-        parts.append(f"{s}={resolved}")
+    for s in registry.updatable():
+        selector = _selector(kb_cfg, s)
+        resolved = (active_version(s.name, home) or "bundled") if selector == "active" else selector
+        parts.append(f"{s.name}={resolved}")
     return ";".join(parts)
+
+
+def _selector(kb_cfg: Mapping[str, Any], source: Source) -> str:
+    return str(kb_cfg.get(source.name, "bundled"))
+
+
+def _read_json(path: Path, *, required: bool = True) -> dict[str, Any]:
+    if not required and not path.is_file():
+        return {}
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise KnowledgeBaseError(f"knowledge-base metadata unreadable ({exc})", path=path,
+                                 hint="reinstall pgxannot or rerun 'pgxannot kb update'") from None

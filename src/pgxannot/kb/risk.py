@@ -18,18 +18,40 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pgxannot.errors import KnowledgeBaseError
-from pgxannot.kb.build.clinvar import (
-    GENES_FILE,
-    META_FILE,
-    PLP_FILE,
-    SIGNIFICANCE_NAMES,
-    STARS_REVIEW,
-    default_resources,
-)
+from pgxannot.paths import default_resources
+
+# Table formats, as pgxannot.kb.build.clinvar and pgxannot.kb.build.civic write them.
+PLP_FILE = "clinvar_plp.tsv.xz"
+BENIGN_FILE = "clinvar_benign.tsv.xz"
+META_FILE = "clinvar_meta.json"
+GENES_FILE = "germline_genes.tsv"
+
+PLP_COLUMNS = ("chrom", "pos", "ref", "alt", "gene", "significance", "stars", "condition",
+               "clinvar_id")
+BENIGN_COLUMNS = ("chrom", "pos", "ref", "alt", "gene", "significance", "stars", "clinvar_id")
+
+# Significance codes of the compact tables.
+SIGNIFICANCE_CODES = {
+    "Pathogenic": "P", "Likely pathogenic": "LP", "Pathogenic/Likely pathogenic": "P/LP",
+    "Benign": "B", "Likely benign": "LB", "Benign/Likely benign": "B/LB",
+}
+SIGNIFICANCE_NAMES = {v: k for k, v in SIGNIFICANCE_CODES.items()}
+
+STARS_REVIEW = {
+    4: "practice guideline",
+    3: "reviewed by expert panel",
+    2: "criteria provided, multiple submitters, no conflicts",
+    1: "criteria provided, single submitter",
+    0: "no assertion criteria provided",
+}
 
 CNV_GENES_FILE = "cnv_genes.tsv"
 CIVIC_FILE = "civic_evidence.tsv.xz"
 CIVIC_META_FILE = "civic_meta.json"
+CIVIC_COLUMNS = ("evidence_id", "gene", "variant", "protein_change", "disease", "therapies",
+                 "evidence_type", "direction", "level", "significance", "origin", "rating",
+                 "citation", "pmid", "chrom37", "pos37", "ref37", "alt37", "chrom38", "pos38",
+                 "ref38", "alt38", "grch38_method")
 
 
 @dataclass(frozen=True)

@@ -12,18 +12,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pgxannot.kb import resolve
+from pgxannot.kb import registry
+from pgxannot.kb.registry import Source
+from pgxannot.kb.store import active_version, installed_versions, kb_home, read_meta, version_dir
 from pgxannot.paths import resources_dir
-
-LABELS = {"pgx": "pgx definitions", "cpic": "cpic", "clinvar": "clinvar", "civic": "civic"}
-# bundled folder and version file per source
-BUNDLED_FILES = {
-    "pgx": ("pgx", "index.json", "definitions_version"),
-    "cpic": ("cpic", "version.json", "version"),
-    "clinvar": ("clinvar", "clinvar_meta.json", "version"),
-    "civic": ("civic", "civic_meta.json", "version"),
-}
-SHORT_NAMES = {"pgx": "definitions", "cpic": "CPIC", "clinvar": "ClinVar", "civic": "CIViC"}
 
 
 @dataclass(frozen=True)
@@ -50,15 +42,15 @@ def _read_json(path: Path) -> dict[str, Any]:
 
 def bundled_info(source: str) -> dict[str, Any]:
     """Version facts of the bundled tables of ``source`` ({} when not bundled)."""
-    folder, fname, key = BUNDLED_FILES[source]
+    s = registry.get(source)
     try:
-        path = resources_dir() / folder / fname
+        path = resources_dir() / s.folder / s.meta_file
     except FileNotFoundError:
         return {}
     data = _read_json(path)
     if not data:
         return {}
-    return {"version": data.get(key), "build": data.get("build"), "folder": path.parent,
+    return {"version": data.get(s.version_key), "build": data.get("build"), "folder": path.parent,
             "date": data.get("date")}
 
 
@@ -75,9 +67,8 @@ def _folder_digest(folder: Path) -> str | None:
 
 def versions_of(source: str, home: Path, *, checksums: bool = True) -> list[VersionInfo]:
     """Bundled first, then downloaded versions (oldest first); ``active`` marked."""
-    from pgxannot.kb.manage import installed_versions, read_meta
-
-    active = resolve.active_version(source, home) if source in resolve.SOURCES else None
+    updatable = registry.get(source).updatable
+    active = active_version(source, home) if updatable else None
     out: list[VersionInfo] = []
     b = bundled_info(source)
     if b:
@@ -85,12 +76,12 @@ def versions_of(source: str, home: Path, *, checksums: bool = True) -> list[Vers
         out.append(VersionInfo(source, "bundled", b.get("version"), b.get("date"), "bundled",
                                b["folder"], f"sha256:{digest}" if digest else None, b.get("build"),
                                active is None))
-    if source in resolve.SOURCES:
+    if updatable:
         for name in installed_versions(source, home):
             meta = read_meta(source, name, home)
             out.append(VersionInfo(
                 source, name, meta.get("version"), meta.get("date"), "downloaded",
-                resolve.source_root(source, home) / "versions" / name,
+                version_dir(source, name, home),
                 f"sha256:{meta['sha256']}" if meta.get("sha256") else None, meta.get("build"),
                 name == active))
     return out
@@ -98,48 +89,53 @@ def versions_of(source: str, home: Path, *, checksums: bool = True) -> list[Vers
 
 def status_text(*, home: Path | None = None) -> str:
     """``pgxannot kb status``: every source, every installed version, which is active."""
-    home = home or resolve.kb_home()
+    home = home or kb_home()
     lines = [f"pgxannot knowledge base (downloads in {home / 'kb'})"]
-    for source in ("pgx", *resolve.SOURCES):
-        infos = versions_of(source, home)
-        active_name = resolve.active_version(source, home) if source in resolve.SOURCES else None
-        if active_name and not any(i.name == active_name for i in infos):
-            lines.append(f"{LABELS[source]}: active version '{active_name}' is NOT installed "
-                         f"(runs with 'active' fail; run 'pgxannot kb use {source} bundled')")
-        elif not infos:
-            lines.append(f"{LABELS[source]}: none bundled, none downloaded")
-            continue
-        else:
-            act = next((i for i in infos if i.active), None)
-            lines.append(f"{LABELS[source]}: active {act.name if act else 'none'}"
-                         + (f" ({act.version})" if act and act.name == "bundled" and act.version else ""))
-        for i in infos:
-            mark = "*" if i.active else " "
-            parts = [f"version {i.version or 'unknown'}"]
-            if i.date and i.date != i.version:
-                parts.append(f"date {i.date}")
-            if i.build:
-                parts.append(i.build)
-            parts.append(i.origin)
-            if i.checksum:
-                parts.append(i.checksum[:7 + 16])
-            lines.append(f"  {mark} {i.name:<22} " + ", ".join(parts) + f"  {i.location}")
+    for source in registry.SOURCES:
+        lines.extend(_source_lines(source, home))
     lines.append("* = active (used by runs with knowledge_base.<source>: active); "
                  "pin a version in config for reproducible reruns")
     return "\n".join(lines) + "\n"
 
 
+def _source_lines(source: Source, home: Path) -> list[str]:
+    """The ``kb status`` lines of one source: which version is active, then every version."""
+    infos = versions_of(source.name, home)
+    active_name = active_version(source.name, home) if source.updatable else None
+    if active_name and not any(i.name == active_name for i in infos):
+        lines = [f"{source.label}: active version '{active_name}' is NOT installed "
+                 f"(runs with 'active' fail; run 'pgxannot kb use {source.name} bundled')"]
+    elif not infos:
+        return [f"{source.label}: none bundled, none downloaded"]
+    else:
+        act = next((i for i in infos if i.active), None)
+        lines = [f"{source.label}: active {act.name if act else 'none'}"
+                 + (f" ({act.version})" if act and act.name == "bundled" and act.version else "")]
+    for i in infos:
+        mark = "*" if i.active else " "
+        parts = [f"version {i.version or 'unknown'}"]
+        if i.date and i.date != i.version:
+            parts.append(f"date {i.date}")
+        if i.build:
+            parts.append(i.build)
+        parts.append(i.origin)
+        if i.checksum:
+            parts.append(i.checksum[:7 + 16])
+        lines.append(f"  {mark} {i.name:<22} " + ", ".join(parts) + f"  {i.location}")
+    return lines
+
+
 def short_versions(*, home: Path | None = None) -> str:
     """One line for ``pgxannot --version``: the active version of every source."""
-    home = home or resolve.kb_home()
+    home = home or kb_home()
     parts = []
-    for source in ("pgx", *resolve.SOURCES):
-        infos = versions_of(source, home, checksums=False)
+    for source in registry.SOURCES:
+        infos = versions_of(source.name, home, checksums=False)
         act = next((i for i in infos if i.active), None)
         if act is None:
             continue
         label = act.version or act.name
         if act.origin == "downloaded":
             label += " downloaded"
-        parts.append(f"{SHORT_NAMES[source]} {label}")
+        parts.append(f"{source.short_name} {label}")
     return "knowledge base: " + (", ".join(parts) if parts else "bundled")

@@ -31,9 +31,11 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pysam
 
 from pgxannot.errors import BuildMismatchError, InputFileError
 from pgxannot.kb.risk import ClinvarVariant, GermlineGene, RiskKnowledgeBase
+from pgxannot.vcf.genome import canonical_chrom, chrom_order
 from pgxannot.vcf.model import HAPLOID, VariantRecord
 from pgxannot.vcf.normalize import trim_alleles
 
@@ -80,8 +82,6 @@ def germline_regions(kb: RiskKnowledgeBase, extra_genes: Iterable[str] = (),
 
 
 def _read_bed(path: Path) -> list[tuple[str, int, int]]:
-    from pgxannot.vcf.genome import canonical_chrom
-
     out = []
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
@@ -101,10 +101,8 @@ def _read_bed(path: Path) -> list[tuple[str, int, int]]:
 
 
 def _merge(regions: Iterable[tuple[str, int, int]]) -> list[tuple[str, int, int]]:
-    from pgxannot.kb.build.clinvar import _chrom_order
-
     out: list[tuple[str, int, int]] = []
-    for c, s, e in sorted(regions, key=lambda r: (_chrom_order(r[0]), r[1], r[2])):
+    for c, s, e in sorted(regions, key=lambda r: (chrom_order(r[0]), r[1], r[2])):
         if out and out[-1][0] == c and s <= out[-1][2] + 1:
             out[-1] = (c, out[-1][1], max(out[-1][2], e))
         else:
@@ -216,8 +214,6 @@ def screen_germline(records: Iterable[VariantRecord], samples: Sequence[str],
             f"the VCF is {build} but the ClinVar table is {kb.clinvar_build}",
             hint="use a ClinVar knowledge base of the same build (pgxannot kb update clinvar)")
     if isinstance(fasta, str | Path):
-        import pysam
-
         fasta = pysam.FastaFile(str(fasta))
     hits: dict[int, dict[str, list[Carrier]]] = defaultdict(lambda: defaultdict(list))
     for record in records:

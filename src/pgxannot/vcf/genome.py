@@ -49,6 +49,12 @@ def canonical_chrom(name: str) -> str:
     return "chr" + n
 
 
+def chrom_order(chrom: str) -> tuple[int, str]:
+    """Sort key of a canonical chromosome name: chr1..chr22 by number, then X, Y, M by name."""
+    c = chrom[3:]
+    return (int(c), "") if c.isdigit() else (100, c)
+
+
 def vcf_names_for(canonical: str) -> tuple[str, ...]:
     """Names a VCF may use for a canonical chromosome, most common first."""
     bare = canonical[3:]

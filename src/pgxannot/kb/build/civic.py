@@ -42,17 +42,13 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 from pgxannot.errors import KnowledgeBaseError
-from pgxannot.kb.build.clinvar import canonical_chrom, default_resources, write_xz_tsv
+from pgxannot.kb.build.clinvar import write_xz_tsv
+from pgxannot.kb.risk import CIVIC_COLUMNS, CIVIC_FILE, CIVIC_META_FILE
+from pgxannot.paths import default_resources, shared_data_dir
+from pgxannot.vcf.genome import canonical_chrom
 
-CIVIC_FILE = "civic_evidence.tsv.xz"
-CIVIC_META_FILE = "civic_meta.json"
 ANCHOR_WINDOW = 1_000_000
 ONE_SIDED_WINDOW = 100_000
-
-COLUMNS = ("evidence_id", "gene", "variant", "protein_change", "disease", "therapies",
-           "evidence_type", "direction", "level", "significance", "origin", "rating",
-           "citation", "pmid", "chrom37", "pos37", "ref37", "alt37", "chrom38", "pos38",
-           "ref38", "alt38", "grch38_method")
 
 # (chrom, GRCh37 pos, GRCh38 pos, what): dbSNP positions of the commonest hotspots.
 HOTSPOT_ANCHORS = (
@@ -279,12 +275,13 @@ def _find(source_dir: Path, suffix: str) -> Path:
     return hits[-1]
 
 
-def build_civic_tables(source_dir: Path, out_dir: Path, *, shared: Path | None = None,
-                       resources: Path | None = None, version: str | None = None) -> dict:
+def build(source_dir: Path, out_dir: Path, *, version: str | None = None, include_text: bool = False,
+          shared: Path | None = None, resources: Path | None = None) -> dict:
     """Build ``civic_evidence.tsv.xz`` and ``civic_meta.json`` from a CIViC release folder.
 
     ``shared`` (default: ``source_dir/..``) supplies the GRCh37->GRCh38 anchors; pass a
     folder without them to skip GRCh38 mapping beyond the bundled anchors.
+    ``include_text`` is accepted for the common builder signature (CIViC rows keep no free text).
     """
     source_dir, out_dir = Path(source_dir), Path(out_dir)
     resources = Path(resources) if resources else default_resources()
@@ -330,7 +327,7 @@ def build_civic_tables(source_dir: Path, out_dir: Path, *, shared: Path | None =
             method))
     rows.sort(key=lambda r: (r[1], r[2], int(r[0])))
     out_dir.mkdir(parents=True, exist_ok=True)
-    write_xz_tsv(out_dir / CIVIC_FILE, COLUMNS, rows, sort=False)
+    write_xz_tsv(out_dir / CIVIC_FILE, CIVIC_COLUMNS, rows, sort=False)
     meta = {
         "source": "CIViC (civicdb.org), CC0 1.0",
         "source_file": evidence_path.name,
@@ -346,8 +343,6 @@ def build_civic_tables(source_dir: Path, out_dir: Path, *, shared: Path | None =
 
 
 def main(argv: list[str] | None = None) -> int:
-    from pgxannot.paths import shared_data_dir
-
     args = sys.argv[1:] if argv is None else argv
     shared = shared_data_dir()
     if args:
@@ -358,7 +353,7 @@ def main(argv: list[str] | None = None) -> int:
         print("no source given and ../shared/data is absent", file=sys.stderr)
         return 2
     out = Path(args[1]) if len(args) > 1 else default_resources() / "civic"
-    print(json.dumps(build_civic_tables(source, out, shared=shared), indent=1))
+    print(json.dumps(build(source, out, shared=shared), indent=1))
     return 0
 
 

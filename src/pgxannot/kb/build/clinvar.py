@@ -34,24 +34,18 @@ from datetime import date
 from pathlib import Path
 
 from pgxannot.errors import KnowledgeBaseError
-from pgxannot.vcf.genome import canonical_chrom
+from pgxannot.kb.risk import (
+    BENIGN_COLUMNS,
+    BENIGN_FILE,
+    GENES_FILE,
+    META_FILE,
+    PLP_COLUMNS,
+    PLP_FILE,
+    SIGNIFICANCE_CODES,
+)
+from pgxannot.paths import default_resources, shared_data_dir
+from pgxannot.vcf.genome import canonical_chrom, chrom_order
 from pgxannot.vcf.normalize import trim_alleles
-
-PLP_FILE = "clinvar_plp.tsv.xz"
-BENIGN_FILE = "clinvar_benign.tsv.xz"
-META_FILE = "clinvar_meta.json"
-GENES_FILE = "germline_genes.tsv"
-
-PLP_COLUMNS = ("chrom", "pos", "ref", "alt", "gene", "significance", "stars", "condition",
-               "clinvar_id")
-BENIGN_COLUMNS = ("chrom", "pos", "ref", "alt", "gene", "significance", "stars", "clinvar_id")
-
-# Significance codes of the compact tables.
-SIGNIFICANCE_CODES = {
-    "Pathogenic": "P", "Likely pathogenic": "LP", "Pathogenic/Likely pathogenic": "P/LP",
-    "Benign": "B", "Likely benign": "LB", "Benign/Likely benign": "B/LB",
-}
-SIGNIFICANCE_NAMES = {v: k for k, v in SIGNIFICANCE_CODES.items()}
 
 # ClinVar review status -> "gold stars" (ClinVar's own mapping). For P/LP assertions
 # (never "conflicting") the stars give the review status back: STARS_REVIEW.
@@ -68,14 +62,6 @@ REVIEW_STARS = {
     "no interpretation for the single variant": 0,
     "no classification for the single variant": 0,
     "no classifications from unflagged records": 0,
-}
-
-STARS_REVIEW = {
-    4: "practice guideline",
-    3: "reviewed by expert panel",
-    2: "criteria provided, multiple submitters, no conflicts",
-    1: "criteria provided, single submitter",
-    0: "no assertion criteria provided",
 }
 
 # Disease names that say nothing about the condition.
@@ -256,9 +242,9 @@ def _is_vcf(path: Path) -> bool:
 
 
 # --------------------------------------------------------------------------- build
-def build_clinvar_tables(source: Path, out_dir: Path, *, genes_table: Path | None = None,
-                         version: str | None = None, build: str | None = None,
-                         include_benign: bool = False) -> dict:
+def build(source: Path, out_dir: Path, *, version: str | None = None, include_text: bool = False,
+          genes_table: Path | None = None, genome_build: str | None = None,
+          include_benign: bool = False) -> dict:
     """Build ``clinvar_plp.tsv.gz``, ``clinvar_benign.tsv.gz`` and ``clinvar_meta.json``.
 
     Parameters
@@ -270,12 +256,14 @@ def build_clinvar_tables(source: Path, out_dir: Path, *, genes_table: Path | Non
     genes_table
         Gene table restricting the genes kept; default: ``resources/genes/germline_genes.tsv``
         beside the package (source checkout or installed wheel).
-    version, build
+    version, genome_build
         Override the version label / genome build. A VCF gives ``##fileDate`` and
         ``##reference``; the panel TSV gives its file name and GRCh38 (from the name).
     include_benign
         Also write the benign/likely-benign index (off for the bundled knowledge base:
         it only ever serves counts, and absence from either table proves nothing).
+    include_text
+        Accepted for the common builder signature; ClinVar tables hold no free text.
 
     Returns
     -------
@@ -284,6 +272,7 @@ def build_clinvar_tables(source: Path, out_dir: Path, *, genes_table: Path | Non
     """
     source = Path(source)
     out_dir = Path(out_dir)
+    build = genome_build
     if not source.is_file():
         raise KnowledgeBaseError("ClinVar source file not found", path=source)
     if genes_table is None:
@@ -343,34 +332,17 @@ def build_clinvar_tables(source: Path, out_dir: Path, *, genes_table: Path | Non
     return meta_out
 
 
-def _chrom_order(chrom: str) -> tuple[int, str]:
-    c = chrom[3:]
-    return (int(c), "") if c.isdigit() else (100, c)
-
-
 def write_xz_tsv(path: Path, columns: tuple[str, ...], rows: Iterable[tuple], *,
                  sort: bool = True) -> None:
     """xz-compressed TSV, by default sorted on (chrom, pos, ref, alt): xz keeps the ClinVar
     table ~30% smaller than gzip, and the output is byte-identical for identical input."""
-    ordered = sorted(rows, key=lambda r: (_chrom_order(r[0]), r[1], r[2], r[3])) if sort else rows
+    ordered = sorted(rows, key=lambda r: (chrom_order(r[0]), r[1], r[2], r[3])) if sort else rows
     lines = ["\t".join(columns)] + ["\t".join(str(v) for v in r) for r in ordered]
     data = ("\n".join(lines) + "\n").encode("utf-8")
     path.write_bytes(lzma.compress(data, preset=9 | lzma.PRESET_EXTREME))
 
 
-def default_resources() -> Path:
-    """The bundled ``resources/`` (falls back to the checkout's while no Snakefile exists)."""
-    from pgxannot.paths import resources_dir
-
-    try:
-        return resources_dir()
-    except FileNotFoundError:
-        return Path(__file__).resolve().parents[4] / "resources"
-
-
 def main(argv: list[str] | None = None) -> int:
-    from pgxannot.paths import shared_data_dir
-
     args = sys.argv[1:] if argv is None else argv
     if args:
         source = Path(args[0])
@@ -385,7 +357,7 @@ def main(argv: list[str] | None = None) -> int:
     # ClinVar VCF of about 2026-07
     version = "2026-07 (ACMG SF v3.2 + PAH panel extract)" if source.name.startswith(
         "clinvar_acmgsf32_pah_panel") else None
-    meta = build_clinvar_tables(source, out, version=version)
+    meta = build(source, out, version=version)
     print(json.dumps(meta, indent=1))
     return 0
 

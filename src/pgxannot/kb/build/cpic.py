@@ -10,7 +10,7 @@ and a short sentence generated from those facts. CPIC sentences themselves are
 only stored when ``include_text=True`` (a downloaded knowledge base, rendered as
 ``cpic_text``), never in the bundled resources.
 
-Source layouts understood by :func:`build_cpic_tables` (``source_dir``):
+Source layouts understood by :func:`build` (``source_dir``):
 
 - ``cpic_db_*_extract/{pairs,drugs,gene_results}.csv`` (CPIC database extract);
 - recommendations either as ``recommendations/cpic_recommendations_*.tsv`` (rows
@@ -34,6 +34,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from pgxannot.errors import KnowledgeBaseError
+from pgxannot.paths import resources_dir, shared_data_dir
 from pgxannot.vocabulary import ROW_ACTIONS
 
 TABLE_FORMAT = 1
@@ -503,8 +504,8 @@ def _version_from_name(path: Path | None, default: str) -> str:
     return f"v{m.group(1)}" if m else default
 
 
-def build_cpic_tables(source_dir: Path, out_dir: Path, *, include_text: bool = False,
-                      version: str | None = None) -> dict[str, object]:
+def build(source_dir: Path, out_dir: Path, *, version: str | None = None,
+          include_text: bool = False) -> dict[str, object]:
     """Derive the guidance tables from a CPIC release in ``source_dir`` into ``out_dir``.
 
     Returns the version information also written to ``out_dir/version.json``.
@@ -633,8 +634,6 @@ def build_cpic_tables(source_dir: Path, out_dir: Path, *, include_text: bool = F
 
 
 def main(argv: list[str] | None = None) -> int:
-    from pgxannot.paths import resources_dir, shared_data_dir
-
     ap = argparse.ArgumentParser(prog="python -m pgxannot.kb.build.cpic", description=__doc__.split("\n")[0])
     ap.add_argument("--source", type=Path, help="CPIC source folder (default ../shared/data/cpic)")
     ap.add_argument("--out", type=Path, help="output folder (default resources/cpic)")
@@ -655,7 +654,7 @@ def main(argv: list[str] | None = None) -> int:
     else:
         out = args.out
     try:
-        info = build_cpic_tables(source, out, include_text=args.with_text)
+        info = build(source, out, include_text=args.with_text)
     except KnowledgeBaseError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return exc.exit_code

@@ -277,8 +277,11 @@ def _mt_rnr1_definitions(names: list[str]) -> dict[str, Any]:
     }
 
 
-def build(shared: Path, out: Path) -> list[Path]:
-    """Derive every table; returns the files written."""
+def build(shared: Path, out: Path, *, version: str | None = None,
+          include_text: bool = False) -> dict[str, object]:
+    """Derive every table from the reference data folder ``shared``; returns the definitions
+    version and the files written. ``version`` and ``include_text`` are accepted for the
+    common builder signature: the definitions carry their own version, the tables no text."""
     defs_dir = shared / "pharmcat" / "definitions" / "alleles"
     pheno_dir = shared / "pharmcat" / "phenotypes"
     exemptions = _read_json(defs_dir / "exemptions.json")
@@ -343,7 +346,7 @@ def build(shared: Path, out: Path) -> list[Path]:
     }
     (out / "index.json").write_text(_dump(index), encoding="utf-8")
     written.append(out / "index.json")
-    return written
+    return {"definitions_version": index["definitions_version"], "files": written}
 
 
 def _dump(obj: Any) -> str:
@@ -359,7 +362,7 @@ def main(argv: list[str] | None = None) -> int:
     if shared is None:
         print("reference data not found: pass --shared DIR or set PGXANNOT_SHARED_DATA", file=sys.stderr)
         return 2
-    for p in build(shared, args.out):
+    for p in build(shared, args.out)["files"]:  # type: ignore[attr-defined]
         print(f"{p}\t{p.stat().st_size}")
     return 0
 
