@@ -10,17 +10,28 @@ stack trace over a bad input.
 from __future__ import annotations
 
 import argparse
+import fcntl
 import json
 import logging
 import os
 import subprocess
 import sys
+import tempfile
 import traceback
 from collections.abc import Sequence
 from pathlib import Path
 
 from pgxannot import __version__
-from pgxannot.errors import PgxannotError
+from pgxannot.effective_config import check_config, write_effective_config
+from pgxannot.errors import OutputError, PgxannotError
+from pgxannot.kb import manage, registry
+from pgxannot.kb.status import short_versions, status_text
+from pgxannot.paths import bundled_root
+from pgxannot.pipeline import annotate_samples
+from pgxannot.report.cohort import write_cohort
+from pgxannot.report.diff import diff_files
+from pgxannot.report.io import write_checksums
+from pgxannot.report.validation import schema_text
 
 log = logging.getLogger("pgxannot")
 
@@ -29,8 +40,6 @@ _SNAKEMAKE_CORE_FLAGS = ("--cores", "-c", "--jobs", "-j", "--profile", "--workfl
 
 def _kb_version_line() -> str:
     try:
-        from pgxannot.kb.status import short_versions
-
         return short_versions()
     except Exception:  # the version line must never fail
         return "knowledge base: bundled"
@@ -88,12 +97,12 @@ def _build_parser() -> argparse.ArgumentParser:
     kbs = kb.add_subparsers(dest="kb_command", metavar="KB_COMMAND")
     kbs.add_parser("status", help="active version of every source")
     ku = kbs.add_parser("update", help="download, verify and activate a newer release")
-    ku.add_argument("source", choices=["cpic", "clinvar", "civic"])
+    ku.add_argument("source", choices=registry.updatable_names())
     ku.add_argument("--url", help="download from this URL instead of the official source")
     ku.add_argument("--insecure-http", action="store_true",
                     help="allow a plain-http URL (local mirrors)")
     kuse = kbs.add_parser("use", help="activate (pin) an installed version")
-    kuse.add_argument("source", choices=["cpic", "clinvar", "civic"])
+    kuse.add_argument("source", choices=registry.updatable_names())
     kuse.add_argument("kb_version", metavar="VERSION", help="an installed version, or 'bundled'")
     return p
 
@@ -123,10 +132,6 @@ def _workdir(args: Sequence[str]) -> Path:
 def _check_writable(folder: Path) -> None:
     """Raise OutputError unless a file can be created in ``folder`` (and in its existing
     result folders): a read-only folder must fail here with one line, not deep in Snakemake."""
-    import tempfile
-
-    from pgxannot.errors import OutputError
-
     probe = folder
     while not probe.exists() and probe != probe.parent:
         probe = probe.parent
@@ -151,10 +156,6 @@ def _hold_run_lock(workdir: Path):
     and ``--rerun-incomplete`` redoes the jobs it had not finished (every report is
     written atomically, so rerunning is always safe).
     """
-    import fcntl
-
-    from pgxannot.errors import OutputError
-
     meta = workdir / ".snakemake"
     try:
         meta.mkdir(parents=True, exist_ok=True)
@@ -187,8 +188,6 @@ def run_snakemake(args: Sequence[str]) -> int:
     writable and takes the folder's run lock (see :func:`_hold_run_lock`), so a run
     killed half-way is simply started again with the same command.
     """
-    from pgxannot.paths import bundled_root
-
     root = bundled_root()
     argv = [sys.executable, "-m", "snakemake", "--snakefile", str(root / "Snakefile")]
     user = list(args)
@@ -249,45 +248,29 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _dispatch(args: argparse.Namespace) -> int:
     cmd = args.command
     if cmd == "annotate":
-        from pgxannot.pipeline import annotate_samples
-
         annotate_samples(args.config, args.samples.split(","), outdir=args.outdir, index_dir=args.index_dir)
         return 0
     if cmd == "write-config":
-        from pgxannot.pipeline import write_effective_config
-
         write_effective_config(json.loads(args.config_json), args.sample_sheet, args.output)
         return 0
     if cmd == "check":
-        from pgxannot.pipeline import check_config
-
         print(check_config(args.configfile))
         return 0
     if cmd == "cohort":
-        from pgxannot.pipeline import write_cohort
-
         write_cohort(args.reports, html=args.html, tsv=args.tsv, reports_dir=args.reports_dir)
         return 0
     if cmd == "checksums":
-        from pgxannot.pipeline import write_checksums
-
         write_checksums(args.files, base=args.base, output=args.output)
         return 0
     if cmd == "schema":
-        from pgxannot.report import schema_text
-
         sys.stdout.write(schema_text())
         return 0
     if cmd == "diff":
-        from pgxannot.pipeline import diff_files
-
         sys.stdout.write(diff_files(args.old, args.new, as_json=args.json))
         return 0
     if cmd == "kb":
-        from pgxannot.kb import manage
-
         if args.kb_command == "status":
-            sys.stdout.write(manage.status_text())
+            sys.stdout.write(status_text())
             return 0
         if args.kb_command == "update":
             print(manage.update(args.source, url=args.url, allow_http=args.insecure_http))

@@ -38,6 +38,7 @@ def _load_schema(name: str) -> dict:
 
 def _validator_with_defaults(schema: dict):
     """A jsonschema validator that fills ``default`` values in, as Snakemake's validate() does."""
+    # heavy (jsonschema + its format checkers): imported only when a config is validated
     from jsonschema import Draft202012Validator, validators
 
     base = Draft202012Validator

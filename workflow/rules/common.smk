@@ -11,6 +11,7 @@ from snakemake.utils import validate
 from pgxannot.config import load_sample_sheet, resolve_samples_path, validate_config
 from pgxannot.errors import PgxannotError
 from pgxannot.kb.resolve import selection_signature
+from pgxannot.report.formats import report_suffixes
 
 # The package itself, run by the interpreter that runs Snakemake (same installation everywhere).
 PGXANNOT = f"{sys.executable} -m pgxannot"
@@ -19,7 +20,9 @@ PGXANNOT = f"{sys.executable} -m pgxannot"
 # and line. Snakemake's validate() then checks the same schemas and fills in defaults;
 # the sheet is validated in its normalized form (sex "F" -> "female", ...).
 try:
-    validate_config(config, source=", ".join(map(str, workflow.configfiles)) or "config")
+    validate_config(
+        config, source=", ".join(map(str, workflow.configfiles)) or "config"
+    )
     validate(config, schema="../schemas/config.schema.yaml")
     SAMPLE_SHEET = resolve_samples_path(config, bundled=BUNDLED_CONFIG)
     SAMPLES = load_sample_sheet(SAMPLE_SHEET)
@@ -50,7 +53,8 @@ def make_chunks(rows, size):
 
 KB_SIGNATURE = selection_signature(config["knowledge_base"])
 CHUNKS = make_chunks(SAMPLES, int(config["chunk_size"]))
-REPORT_EXTS = ["json", "tsv", "html"] + (["fhir.json"] if config["fhir"] else [])
+# the package's renderer registry is the one list of report formats (json, tsv, html, fhir.json)
+REPORT_EXTS = report_suffixes(config)
 
 
 def chunk_inputs(members):

@@ -8,13 +8,19 @@ each patient's report.
 
 from __future__ import annotations
 
+import json
+import os
+import tempfile
 import urllib.parse
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
+from pgxannot.errors import OutputError
 from pgxannot.report.common import as_list, is_actionable, text
 from pgxannot.report.html import environment
+from pgxannot.report.io import write_atomic
 from pgxannot.report.text import format_tsv, tsv_rows
 
 CALLED = ("called", "outside_call")
@@ -174,3 +180,48 @@ def render_cohort(reports: list[dict[str, Any]], *, report_links: dict[str, str]
     html = environment().get_template("cohort.html.j2").render(c=cohort_view(reports, report_links))
     tsv = format_tsv(row for d in reports for row in tsv_rows(d))
     return html, tsv
+
+
+def write_cohort(reports: Sequence[Path], *, html: Path, tsv: Path, reports_dir: Path) -> None:
+    """Cohort page and call table, streaming: one report in memory at a time.
+
+    ``calls.tsv`` is written row block by row block; the summary page gets a slim view
+    of each report (gene calls, current-medication drugs, high-risk findings), so
+    memory stays bounded by the page's content, not by the cohort's reports.
+    """
+    slim: list[dict] = []
+    tsv.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{tsv.name}.", suffix=".tmp", dir=tsv.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as out:
+            for i, p in enumerate(sorted(reports)):
+                try:
+                    d = json.loads(Path(p).read_text(encoding="utf-8"))
+                except (OSError, ValueError) as exc:
+                    raise OutputError(f"report cannot be read ({exc})", path=p) from None
+                block = format_tsv(tsv_rows(d))
+                out.write(block if i == 0 else block.split("\n", 1)[1])
+                slim.append(_slim_for_cohort(d))
+        os.replace(tmp, tsv)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    links = {d["sample"]: os.path.relpath(reports_dir / f"{d['sample']}.html", html.parent) for d in slim}
+    page, _ = render_cohort(slim, report_links=links)
+    write_atomic(html, page)
+
+
+_COHORT_GENE_KEYS = ("gene", "status", "diplotypes", "phenotype", "activity_score", "missing_positions", "source")
+
+
+def _slim_for_cohort(d: Mapping[str, Any]) -> dict:
+    """What the cohort page shows of one report (keeps memory flat for large cohorts)."""
+    prov = d.get("provenance") or {}
+    return {
+        "sample": d.get("sample"),
+        "her2_status": d.get("her2_status"),
+        "genes": [{k: g.get(k) for k in _COHORT_GENE_KEYS} for g in d.get("genes") or []],
+        "drugs": [x for x in d.get("drugs") or [] if x.get("current_medication")],
+        "findings": [f for f in d.get("findings") or [] if f.get("high_risk")],
+        "provenance": {"knowledge_base": prov.get("knowledge_base"), "generated_at": prov.get("generated_at")},
+    }

@@ -7,9 +7,12 @@ appears more than once), findings by (category, gene, variant).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import Any
 
+from pgxannot.errors import OutputError
 from pgxannot.report.common import text
 
 SECTION_ORDER = ("gene", "drug", "finding", "her2_status")
@@ -134,3 +137,22 @@ def format_diff(changes: list[dict[str, Any]]) -> str:
         return "no differences in gene calls, drug guidance, findings or HER2 status\n"
     lines = [f"{c['section']}\t{c['key']}\t{c['change']}\t{describe_change(c)}" for c in changes]
     return "\n".join(lines) + "\n"
+
+
+def diff_files(old: Path, new: Path, *, as_json: bool = False) -> str:
+    """``pgxannot diff OLD NEW``: the changes between two JSON reports, as TSV lines or JSON."""
+    docs = []
+    for p in (old, new):
+        try:
+            docs.append(json.loads(Path(p).read_text(encoding="utf-8")))
+        except OSError as exc:
+            raise OutputError(f"cannot read report ({exc.strerror})", path=p) from None
+        except ValueError as exc:
+            raise OutputError(f"not a JSON report ({exc})", path=p) from None
+    changes = diff_reports(docs[0], docs[1])
+    if as_json:
+        return json.dumps(changes, indent=2, ensure_ascii=False) + "\n"
+    if not changes:
+        return "no changes\n"
+    return "".join(f"{c.get('section', '')}\t{c.get('change', '')}\t{c.get('item', '')}\t{c.get('detail', '')}\n"
+                   for c in changes)

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 
 from pgxannot.errors import OutputError
@@ -79,3 +81,25 @@ def _fsync_dir(folder: Path) -> None:
         pass
     finally:
         os.close(fd)
+
+
+def file_sha256(path: Path, cache: dict[str, str]) -> str:
+    """sha256 of a file's bytes (hex), remembered in ``cache`` by path."""
+    key = str(path)
+    if key not in cache:
+        h = hashlib.sha256()
+        with open(path, "rb") as fh:
+            for block in iter(lambda: fh.read(1 << 20), b""):
+                h.update(block)
+        cache[key] = h.hexdigest()
+    return cache[key]
+
+
+def write_checksums(files: Sequence[Path], *, base: Path, output: Path) -> None:
+    """``sha256  path`` lines (sha256sum format), sorted by path."""
+    cache: dict[str, str] = {}
+    lines = []
+    for f in sorted({Path(p) for p in files}, key=str):
+        rel = os.path.relpath(f, base)
+        lines.append(f"{file_sha256(f, cache)}  {rel}")
+    write_atomic(output, "\n".join(lines) + "\n")

@@ -1,0 +1,67 @@
+"""The effective config of a run: written once by the workflow (validated, defaults filled,
+sample sheet resolved), read by every annotation job; and ``pgxannot check``."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from pgxannot.config import (
+    SampleRow,
+    load_config,
+    load_sample_sheet,
+    resolve_samples_path,
+    validate_config,
+)
+from pgxannot.errors import ConfigError, SampleSheetError
+from pgxannot.report.io import write_atomic
+
+
+def write_effective_config(config: Mapping[str, Any], sheet: Path, output: Path) -> None:
+    """Validate the workflow's config and write it (with the resolved sheet path) as JSON."""
+    cfg = validate_config(config)
+    cfg["sample_sheet"] = str(Path(sheet).resolve())
+    write_atomic(output, json.dumps(cfg, indent=2, sort_keys=True) + "\n")
+
+
+def read_effective_config(path: Path) -> dict:
+    """The effective config a job runs with (JSON as the workflow writes it, or YAML),
+    validated, with ``sample_sheet`` resolved."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"cannot read the effective config ({exc.strerror})", path=path) from None
+    data = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
+    sheet = data.pop("sample_sheet", None)
+    cfg = validate_config(data, source=str(path))
+    if sheet is None:
+        sheet = str(resolve_samples_path(cfg))
+    cfg["sample_sheet"] = sheet
+    return cfg
+
+
+def check_config(configfile: Path) -> str:
+    """``pgxannot check``: validate a config and its sheet, say what a run would do."""
+    cfg = load_config(configfile)
+    sheet = resolve_samples_path(cfg)
+    rows = load_sample_sheet(sheet)
+    groups = {r.vcf_key for r in rows}
+    return (f"{configfile}: valid; {len(rows)} sample(s) in {sheet} reading {len(groups)} VCF group(s); "
+            f"build {cfg['reference_build']}")
+
+
+def select_samples(rows: Sequence[SampleRow], wanted: Sequence[str], sheet: Path) -> list[SampleRow]:
+    """The sheet rows of ``wanted``, which one job annotates: they must share their VCF file(s)."""
+    by_id = {r.sample: r for r in rows}
+    missing = [s for s in wanted if s not in by_id]
+    if missing:
+        raise SampleSheetError(f"sample(s) {', '.join(missing)} not in the sample sheet", path=sheet)
+    chosen = [by_id[s] for s in wanted]
+    keys = {r.vcf_key for r in chosen}
+    if len(keys) != 1:
+        raise SampleSheetError("one annotation job needs samples that share their VCF file(s)", path=sheet)
+    return chosen
