@@ -59,7 +59,9 @@ class Source:
     folder: str  # bundled tables: resources/<folder>/
     meta_file: str  # metadata file the builder writes into a table folder
     version_key: str  # the version's key in meta_file
-    loader: Callable[..., Any]  # reads a table folder of this source
+    # reads this source's tables: a table folder (cpic, clinvar, civic; the run loads them
+    # through kb.resolve.load_knowledge_base), or pgx's gene_table(gene) (bundled only)
+    loader: Callable[..., Any]
     builder: Builder
     provenance_key: str  # key in the report's provenance.knowledge_base
     provenance_fields: tuple[tuple[str, str], ...]  # (report key, meta_file key)

@@ -1,8 +1,9 @@
 """The output formats of a patient report: THE list, read by the pipeline (what to render)
 and by the workflow (``workflow/rules/common.smk``: which files a job declares).
 
-Adding a format: a renderer ``render_<x>(report, *, previous) -> str`` and one
-:class:`Format` below (with ``enabled`` reading its config switch, if it has one).
+Adding a format: a renderer ``render_<x>(report) -> str`` (a module of ``report/``) and
+one :class:`Format` below, whose ``enabled`` reads its config switch if it has one; the
+workflow then declares the new file of every sample by itself.
 """
 
 from __future__ import annotations
