@@ -90,7 +90,8 @@ def test_the_example_patients_get_their_clinical_answers(example_run):
     erbb2 = next(f for f in bc["findings"] if f["gene"] == "ERBB2")
     assert "trastuzumab" in json.dumps(erbb2).lower()
     assert not any(f["gene"] == "BRCA1" for f in bc["findings"])  # ClinVar-benign: not reported
-    assert drug(bc, "tamoxifen")["action"] == "not_available"  # CYP2D6 needs an outside call
+    assert drug(bc, "tamoxifen")["action"] == "not_assessable"  # CYP2D6 needs an outside call
+    assert drug(bc, "tamoxifen")["settled_by"] == ["CYP2D6"]
 
     pku = report(example_run, "PKU-002")
     pah = [f for f in pku["findings"] if f["gene"] == "PAH"]

@@ -22,7 +22,7 @@ from pgxannot.paths import bundled_root
 
 REQUIRED_COLUMNS = ("sample", "vcf")
 OPTIONAL_COLUMNS = (
-    "sex", "medications", "outside_calls", "cnv", "tumor_type", "secondary_findings", "indication",
+    "sex", "medications", "outside_calls", "cnv", "tumor_type", "secondary_findings", "indication", "conditions",
 )
 SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 
@@ -115,6 +115,7 @@ class SampleRow:
     tumor_type: str | None = None
     secondary_findings: bool = True
     indication: str | None = None
+    conditions: tuple[str, ...] = ()  # the patient's known conditions (guidance applicability), ;-separated
     line: int = 0
     raw: dict[str, str] = field(default_factory=dict, compare=False)
 
@@ -130,6 +131,7 @@ class SampleRow:
             "tumor_type": self.tumor_type or "",
             "secondary_findings": "yes" if self.secondary_findings else "no",
             "indication": self.indication or "",
+            "conditions": ";".join(self.conditions),
         }
 
     @property
@@ -248,6 +250,7 @@ def _row(rec: dict[str, str], *, path: Path, line: int, bases: list[Path], seen:
         tumor_type=(rec.get("tumor_type") or None),
         secondary_findings=sf in ("yes", "true", "y"),
         indication=(rec.get("indication") or None),
+        conditions=tuple(c.strip() for c in (rec.get("conditions") or "").split(";") if c.strip()),
         line=line,
         raw=rec,
     )

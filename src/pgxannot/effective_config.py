@@ -18,6 +18,8 @@ from pgxannot.config import (
     validate_config,
 )
 from pgxannot.errors import ConfigError, SampleSheetError
+from pgxannot.guidance.medications import sheet_medication_warnings
+from pgxannot.kb.resolve import load_knowledge_base
 from pgxannot.report.io import write_atomic
 
 
@@ -50,8 +52,10 @@ def check_config(configfile: Path) -> str:
     sheet = resolve_samples_path(cfg)
     rows = load_sample_sheet(sheet)
     groups = {r.vcf_key for r in rows}
-    return (f"{configfile}: valid; {len(rows)} sample(s) in {sheet} reading {len(groups)} VCF group(s); "
-            f"build {cfg['reference_build']}")
+    warnings = sheet_medication_warnings(rows, sheet, load_knowledge_base(cfg.get("knowledge_base", {})).guidance.names,
+                                         strict=bool(cfg.get("medications_strict")))  # guidance's check (#13)
+    return "\n".join([*warnings, f"{configfile}: valid; {len(rows)} sample(s) in {sheet} reading {len(groups)} "
+                                  f"VCF group(s); build {cfg['reference_build']}"])
 
 
 def select_samples(rows: Sequence[SampleRow], wanted: Sequence[str], sheet: Path) -> list[SampleRow]:

@@ -21,6 +21,7 @@ from typing import Any
 from pgxannot.config import SampleRow, load_sample_sheet
 from pgxannot.effective_config import read_effective_config, select_samples
 from pgxannot.guidance import GuidanceResult, guidance_for
+from pgxannot.guidance.medications import sheet_medication_warnings
 from pgxannot.kb.resolve import KnowledgeBase, load_knowledge_base
 from pgxannot.pgx import GeneCall, call_samples, merge_outside_calls, pgx_sites, read_outside_calls
 from pgxannot.report.assemble import assemble_report, generated_at, inputs_of
@@ -43,6 +44,8 @@ def annotate_samples(config_path: Path, samples: Sequence[str], *, outdir: Path,
     rows = select_samples(load_sample_sheet(sheet), samples, sheet)
     build = cfg["reference_build"]
     kb = load_knowledge_base(cfg.get("knowledge_base", {}))
+    if cfg.get("medications_strict"):  # unknown medication names are an error before anything is read
+        sheet_medication_warnings(rows, sheet, kb.guidance.names, strict=True)
     vcfs = list(rows[0].vcfs)
     ids = [r.sample for r in rows]
     log.info("annotating %d sample(s) from %s", len(ids), ", ".join(str(v) for v in vcfs))
@@ -87,15 +90,17 @@ class _Chunk:
     reader_notes: Sequence[str]
     generated: str
     hashes: dict[str, str] = field(default_factory=dict)  # input checksums (samples share VCFs)
-    # samples with equal calls and medications share guidance
-    guidance: dict[tuple[tuple[GeneCall, ...], tuple[str, ...]], GuidanceResult] = field(default_factory=dict)
+    # samples with equal calls, medications and conditions share guidance
+    guidance: dict[tuple[object, ...], GuidanceResult] = field(default_factory=dict)
 
     def render(self, r: SampleRow, genes: list[GeneCall], risk: RiskResult) -> list[tuple[Path, str]]:
         """Assemble, validate and render the reports of one sample (nothing written yet)."""
-        key = (tuple(genes), tuple(r.medications))
+        conditions = (*r.conditions, r.indication or "")
+        key = (tuple(genes), tuple(r.medications), conditions)
         guidance = self.guidance.get(key)
         if guidance is None:
-            guidance = self.guidance[key] = guidance_for(genes, r.medications, kb=self.kb.guidance)
+            guidance = self.guidance[key] = guidance_for(genes, r.medications, kb=self.kb.guidance,
+                                                         conditions=conditions)
         report = assemble_report(
             r, genes=genes, guidance=guidance, risk=risk, cfg=self.cfg, kb_versions=self.kb.versions,
             inputs={str(p): file_sha256(p, self.hashes) for p in inputs_of(r)}, generated=self.generated,

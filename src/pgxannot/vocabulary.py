@@ -135,8 +135,8 @@ DIRECTION_LABELS: Final[Mapping[str, str]] = {
     "lower": "lower", "higher": "higher", "standard": "usual", "set": "as stated",
 }
 # How the amount relates to the usual dose: "by 50%", "to 30–80% of the usual",
-# "at most 20 mg", "at least 75 mg".
-RELATIONS: Final[tuple[str, ...]] = ("by", "to", "at_most", "at_least")
+# "at most 20 mg", "at least 75 mg", "below 20 mg/day".
+RELATIONS: Final[tuple[str, ...]] = ("by", "to", "at_most", "at_least", "below")
 
 # ---------------------------------------------------------------- strength, concern
 
@@ -327,7 +327,8 @@ class Recommendation:
     :data:`CONDITIONS` code the advice is for (None: everyone); ``strength``:
     :data:`STRENGTHS` (None when the guideline gives none); ``concern``:
     :data:`CONCERNS`; ``numbers``: every clinical number the row states, normalised
-    (``"50%"``, ``"25–50%"``, ``"75 mg/day"``, ``"2–4 weeks"``).
+    (``"50%"``, ``"25–50%"``, ``"75 mg/day"``, ``"2–4 weeks"``); ``qualifier``: our words
+    that narrow the main advice ("if possible", "at the standard 75 mg dose if possible").
     """
 
     action: str
@@ -340,6 +341,7 @@ class Recommendation:
     strength: str | None = None
     concern: str | None = None
     numbers: tuple[str, ...] = ()
+    qualifier: str | None = None
 
     def __post_init__(self) -> None:
         _check("action", self.action, ROW_ACTIONS)
@@ -365,7 +367,7 @@ class Recommendation:
             "alternatives": list(self.alternatives), "alternatives_hedged": self.alternatives_hedged,
             "notes": list(self.notes), "condition": self.condition,
             "condition_label": condition_label(self.condition), "strength": self.strength,
-            "concern": self.concern, "numbers": list(self.numbers),
+            "concern": self.concern, "numbers": list(self.numbers), "qualifier": self.qualifier,
         }
 
     @classmethod
@@ -377,19 +379,21 @@ class Recommendation:
             alternatives_hedged=bool(d.get("alternatives_hedged")),
             notes=tuple(str(n) for n in d.get("notes") or ()), condition=_opt(d.get("condition")),
             strength=_opt(d.get("strength")), concern=_opt(d.get("concern")),
-            numbers=tuple(str(n) for n in d.get("numbers") or ()))
+            numbers=tuple(str(n) for n in d.get("numbers") or ()), qualifier=_opt(d.get("qualifier")))
 
     def to_columns(self) -> dict[str, str]:
         """Flat table columns (:data:`STRUCTURE_COLUMNS`); lists as compact JSON."""
         return {
             "action": self.action, "hedged": "yes" if self.hedged else "",
-            "doses": _dump([s.to_dict() for s in self.doses]) if self.doses else "",
+            "doses": _dump([{k: v for k, v in s.to_dict().items() if v not in (None, False)}
+                            for s in self.doses]) if self.doses else "",
             "alternatives": _dump(list(self.alternatives)) if self.alternatives else "",
             "alternatives_hedged": "yes" if self.alternatives_hedged else "",
             "notes": _dump(list(self.notes)) if self.notes else "",
             "condition": self.condition or "", "strength": self.strength or "",
             "concern": self.concern or "",
             "numbers": _dump(list(self.numbers)) if self.numbers else "",
+            "qualifier": self.qualifier or "",
         }
 
     @classmethod
@@ -402,18 +406,160 @@ class Recommendation:
             alternatives_hedged=row.get("alternatives_hedged") == "yes",
             notes=tuple(_load(row.get("notes"))), condition=row.get("condition") or None,
             strength=row.get("strength") or None, concern=row.get("concern") or None,
-            numbers=tuple(_load(row.get("numbers"))))
+            numbers=tuple(_load(row.get("numbers"))), qualifier=row.get("qualifier") or None)
 
 
 STRUCTURE_COLUMNS: Final[tuple[str, ...]] = (
     "action", "hedged", "doses", "alternatives", "alternatives_hedged", "notes", "condition",
-    "strength", "concern", "numbers",
+    "strength", "concern", "numbers", "qualifier",
 )
 
 
 def is_hedged(rec: Recommendation) -> bool:
     """Whether a reader must see a "consider": a hedged main advice or an Optional strength."""
     return rec.hedged or (rec.strength in HEDGED_STRENGTHS)
+
+
+# ---------------------------------------------------------------- our own wording
+
+
+def _dose_core(step: DoseStep) -> str:
+    kind, amt, direction = DOSE_KIND_LABELS[step.kind], step.amount, step.direction
+    if direction == "standard":
+        return f"the usual {kind}" + (f" ({amt})" if amt else "")
+    if amt and amt.startswith("the "):
+        return f"{amt} {kind}"
+    if amt and step.relation == "by":
+        than = step.when if step.when and step.when.startswith("than ") else "than usual"
+        return f"a {kind} {amt} {DIRECTION_LABELS[direction]} {than}"
+    if amt and step.relation in ("at_most", "at_least"):
+        return f"a {kind} of {step.relation.replace('_', ' ')} {amt}"
+    if amt and step.relation == "below":
+        return f"a {kind} below {amt}"
+    if amt:
+        relative = "%" in amt or "times" in amt
+        way = f"{DIRECTION_LABELS[direction]} " if direction in ("lower", "higher") and not relative else ""
+        return f"a {way}{kind} of {amt}"
+    if direction in ("lower", "higher"):
+        return f"a {DIRECTION_LABELS[direction]} {kind}"
+    return f"an adjusted {kind}"
+
+
+def _with_when(phrase: str, when: str | None) -> str:
+    if not when or when.startswith("than "):
+        return phrase
+    if when.startswith(("if ", "for ", "only if ", "in ")):
+        return f"{when}, {phrase}"
+    return f"{phrase} {when}"
+
+
+def dose_phrase(step: DoseStep) -> str:
+    """One dose statement in our words, e.g. ``use a starting dose 50% lower than usual``.
+
+    >>> dose_phrase(DoseStep("maintenance", "lower", "25%", "by", hedged=True))
+    'consider a maintenance dose 25% lower than usual'
+    """
+    return _with_when(("consider " if step.hedged else "use ") + _dose_core(step), step.when)
+
+
+def dose_list(steps: Sequence[DoseStep]) -> str:
+    """Dose statements joined; neighbours sharing hedge and qualifier share one verb.
+
+    >>> dose_list([DoseStep("starting", "lower", hedged=True, when="if it is used anyway"),
+    ...            DoseStep("maintenance", "lower", "50%", "by", True, "if it is used anyway")])
+    'if it is used anyway, consider a lower starting dose and a maintenance dose 50% lower than usual'
+    """
+    groups: list[list[DoseStep]] = []
+    for step in steps:
+        last = groups[-1][-1] if groups else None
+        if last is not None and (last.hedged, last.when) == (step.hedged, step.when) \
+                and not (step.when or "").startswith("than "):
+            groups[-1].append(step)
+        else:
+            groups.append([step])
+    phrases = []
+    for g in groups:
+        verb = "consider " if g[0].hedged else "use "
+        phrases.append(_with_when(verb + " and ".join(_dose_core(s) for s in g), g[0].when))
+    return "; ".join(phrases)
+
+
+def _sentence(text: str) -> str:
+    text = text.strip()
+    if not text:
+        return ""
+    text = text[0].upper() + text[1:]
+    return text if text.endswith((".", "!", "?")) else text + "."
+
+
+def _main_clause(drug: str, rec: Recommendation) -> tuple[str, tuple[DoseStep, ...]]:
+    """The first clause and the dose statements it has not used."""
+    a, hedged = rec.action, is_hedged(rec)
+    if a in DOSE_ACTIONS or (a in ("standard_dosing", "use_with_caution") and rec.doses):
+        steps = list(rec.doses)
+        if hedged and not any(st.hedged for st in steps):
+            first = steps[0]
+            steps[0] = DoseStep(first.kind, first.direction, first.amount, first.relation, True, first.when)
+        lead = f"{drug[0].upper()}{drug[1:]}: " + dose_list(steps)
+        if a == "use_with_caution":
+            lead += ", with caution"
+        return lead, ()
+    lead = {
+        "avoid": f"Consider avoiding {drug}" if hedged else f"Avoid {drug}",
+        "use_alternative": (f"Consider an alternative to {drug}" if hedged or rec.alternatives_hedged
+                            else f"Use an alternative to {drug}"),
+        "use_with_caution": f"Consider {drug}, with caution" if hedged else f"Use {drug} with caution",
+        "clinical_judgement": f"The genotype does not settle {drug} use",
+        "standard_dosing": f"Consider {drug} at the usual dose" if hedged else f"Use {drug} at the usual dose",
+        "no_recommendation": f"No genotype-based recommendation for {drug}",
+    }[a]
+    if rec.qualifier:
+        lead += " " + rec.qualifier
+    if a == "use_alternative" and rec.alternatives:
+        lead += ": " + "; or ".join(rec.alternatives)
+    return lead, rec.doses
+
+
+def describe(drug: str, rec: Recommendation, states: Sequence[str] = (), *, source: str = "CPIC") -> str:
+    """Our own sentence for a structured recommendation: every dose type, number and hedge kept.
+
+    ``states`` are the patient-independent gene states of the row ("CYP2C19 poor
+    metabolizer"). The condition is not worded here: see :func:`condition_clause`.
+
+    >>> describe("codeine", Recommendation("avoid", alternatives=("an opioid other than tramadol",),
+    ...          alternatives_hedged=True, strength="Strong", concern="toxicity"), ["CYP2D6 ultrarapid"])
+    'Avoid codeine (CYP2D6 ultrarapid: higher risk of adverse effects). Consider instead an opioid other than tramadol. CPIC Strong.'
+    """
+    lead, rest = _main_clause(drug, rec)
+    why = "; ".join(states)
+    if rec.concern and rec.action not in ("standard_dosing", "no_recommendation", "clinical_judgement"):
+        why = f"{why}: {CONCERN_LABELS[rec.concern]}" if why else CONCERN_LABELS[rec.concern]
+    parts = [lead + (f" ({why})" if why else "") + "."]
+    if rest:
+        parts.append(_sentence(dose_list(rest)))
+    if rec.alternatives and rec.action != "use_alternative":
+        parts.append(("Consider instead " if rec.alternatives_hedged else "Alternatives: ")
+                     + "; or ".join(rec.alternatives) + ".")
+    parts.extend(_sentence(n) for n in rec.notes)
+    if rec.strength and rec.strength != "No Recommendation":
+        parts.append(f"{source} {rec.strength}.")
+    return " ".join(p for p in parts if p)
+
+
+def condition_clause(code: str | None, applicability: str = "applies") -> str:
+    """How a recommendation's condition is said before it ("" when it is for everyone).
+
+    >>> condition_clause("cystic_fibrosis", "conditional")
+    'If the patient has cystic fibrosis: '
+    """
+    if code is None:
+        return ""
+    c = CONDITIONS.get(code)
+    if c is None:
+        return f"For {code}: "
+    if c.kind == "indication":
+        return (f"If the patient has {c.label}: " if applicability == "conditional" else f"For {c.label}: ")
+    return f"For patients {c.label}: " if c.label.startswith(("not ", "taking ")) else f"For {c.label}: "
 
 
 def _check(what: str, value: str, allowed: Sequence[str]) -> None:
@@ -439,6 +585,6 @@ __all__ = [
     "DOSE_ACTIONS", "DOSE_KINDS", "DOSE_KIND_LABELS", "DRUG_INDICATIONS", "HEDGED_STRENGTHS",
     "LIGHTS", "LIGHT_LABELS", "PATIENT_ACTIONS", "RELATIONS", "ROW_ACTIONS", "STRENGTHS",
     "STRENGTH_LABELS", "STRUCTURE_COLUMNS", "Condition", "DoseStep", "Recommendation",
-    "action_rank", "condition_code", "condition_label", "is_hedged", "light_for",
+    "action_rank", "condition_clause", "condition_code", "condition_label", "describe", "dose_list", "dose_phrase", "is_hedged", "light_for",
     "light_of_action", "population_code",
 ]

@@ -9,6 +9,7 @@ import pytest
 from pgxannot.errors import KnowledgeBaseError
 from pgxannot.guidance import guidance_for, load_guidance_kb
 from pgxannot.pgx.model import Diplotype, GeneCall
+from pgxannot.vocabulary import action_rank
 
 
 def dip(name: str, phenotype: str | None = None, score: str | None = None,
@@ -68,10 +69,11 @@ def test_thiopurines_need_tpmt_and_nudt15(kb):
     e = entry(guidance_for(calls, ["mercaptopurine"], kb=kb), "mercaptopurine")
     assert e["action"] == "reduce_dose" and e["lookup"] == {"TPMT": "Intermediate Metabolizer",
                                                             "NUDT15": "Normal Metabolizer"}
-    # NUDT15 not called: CPIC has no row for an untested NUDT15 -> not available, and says why
+    # NUDT15 not called: CPIC has no row for an untested NUDT15 -> not assessable, naming the call
     e = entry(guidance_for([*calls[:1], not_called("NUDT15")], ["mercaptopurine"], kb=kb), "mercaptopurine")
-    assert (e["action"], e["traffic_light"]) == ("not_available", "grey")
+    assert (e["action"], e["traffic_light"], e["settled_by"]) == ("not_assessable", "grey", ["NUDT15"])
     assert "NUDT15" in e["reason"] and "not called" in e["reason"]
+    assert "NUDT15 call" in e["recommendation"]
 
 
 def test_irinotecan_has_a_pair_but_no_cpic_rows(kb):
@@ -94,7 +96,7 @@ def test_codeine_tramadol_with_cyp2d6_poor_metabolizer_outside_call_phenotype_on
     pm = GeneCall("CYP2D6", "outside_call", (dip("*4/*5", "Poor Metabolizer"),), "Poor Metabolizer", None,
                   (), "outside_call")
     r = guidance_for([pm], ["codeine", "Tramadol"], kb=kb)
-    for drug, other in (("codeine", "non-tramadol"), ("tramadol", "non-codeine")):
+    for drug, other in (("codeine", "other than tramadol"), ("tramadol", "other than codeine")):
         e = entry(r, drug)
         assert (e["action"], e["classification"], e["lookup"]) == ("avoid", "Strong", {"CYP2D6": "0.0"})
         assert other in e["recommendation"]
@@ -160,9 +162,9 @@ def test_hla_b_5701_from_outside_diplotype(kb):
 
 def test_unknown_medication_is_listed_never_dropped(kb):
     r = guidance_for([], ["acetaminophen", "Clopidogrel bisulfate", "zzz-unknown"], kb=kb)
-    assert r.not_recognized == ["acetaminophen", "zzz-unknown"]
+    assert [m.given for m in r.not_recognized] == ["acetaminophen", "zzz-unknown"]
     assert r.recognized == ["clopidogrel"]
-    assert r.to_dict()["medications"]["not_recognized"] == ["acetaminophen", "zzz-unknown"]
+    assert [m["name"] for m in r.to_dict()["medications"]["not_recognized"]] == ["acetaminophen", "zzz-unknown"]
 
 
 def test_current_medications_first_then_severity_then_name(kb):
@@ -170,9 +172,7 @@ def test_current_medications_first_then_severity_then_name(kb):
     r = guidance_for(calls, ["ondansetron", "clopidogrel"], kb=kb)
     assert [d["drug"] for d in r.drugs[:2]] == ["clopidogrel", "ondansetron"]  # avoid before standard
     assert all(not d["current_medication"] for d in r.drugs[2:])
-    rank = {"avoid": 0, "use_alternative": 1, "reduce_dose": 2, "increase_dose": 3, "use_with_caution": 4,
-            "not_available": 5, "standard_dosing": 6, "no_recommendation": 7}
-    rest = [(rank[d["action"]], d["drug"].lower()) for d in r.drugs[2:]]
+    rest = [(action_rank(d["action"]), d["drug"].lower()) for d in r.drugs[2:]]
     assert rest == sorted(rest)
     assert guidance_for(calls, ["ondansetron", "clopidogrel"], kb=kb).drugs == r.drugs  # deterministic
 
@@ -196,7 +196,9 @@ def test_not_called_gene_uses_cpic_no_result_row_when_cpic_has_one(kb):
     e = entry(guidance_for(calls, [], kb=kb), "amitriptyline")
     assert e["lookup"] == {"CYP2D6": "No Result", "CYP2C19": "Poor Metabolizer"}
     assert e["classification"] == "Moderate" and "CYP2D6 was not called" in e["reason"]
-    assert entry(guidance_for(calls, [], kb=kb), "codeine")["action"] == "not_available"
+    assert e["action"] != "standard_dosing" and e["traffic_light"] != "green"
+    codeine = entry(guidance_for(calls, [], kb=kb), "codeine")
+    assert (codeine["action"], codeine["settled_by"]) == ("not_assessable", ["CYP2D6"])
 
 
 def test_multi_population_drug_lists_the_other_populations(kb):
@@ -214,13 +216,14 @@ def test_warfarin_uses_cyp2c9_and_vkorc1(kb):
     assert e["action"] == "reduce_dose" and e["lookup"]["VKORC1"] == "-1639 GA"
     assert "pharmacogenetic algorithm" in e["recommendation"] and e["classification"] is None
     e = entry(guidance_for(calls[:1], ["warfarin"], kb=kb), "warfarin")
-    assert e["action"] == "not_available" and "VKORC1" in e["reason"]
+    assert e["action"] == "not_assessable" and "VKORC1" in e["reason"] and e["settled_by"] == ["VKORC1"]
 
 
 def test_every_drug_entry_has_the_report_keys(kb):
     keys = {"drug", "genes", "classification", "action", "current_medication", "traffic_light",
             "recommendation", "dose_change_percent", "lookup", "population", "cpic_level", "fda_label",
-            "guideline", "reason", "cpic_text", "other_populations"}
+            "guideline", "reason", "cpic_text", "cpic_implications", "other_populations", "hedged", "structure",
+            "applicability", "settled_by", "calls"}
     r = guidance_for([], ["methadone"], kb=kb)
     assert len(r.drugs) == 111  # 109 CPIC table drugs + warfarin + the patient's methadone
     assert all(set(d) == keys for d in r.drugs)

@@ -282,7 +282,7 @@ def test_cpic_update_from_api_carries_full_text(server, home, fast, cpic_api):
     rows = [r for rs in kb.guidance.rows.values() for r in rs]
     folder = store.source_root("cpic", home) / "versions" / "api-2023-08-01"
     header = (folder / "recommendations.tsv").read_text(encoding="utf-8").splitlines()[0]
-    assert header.split("\t")[-1] == "cpic_text"
+    assert header.split("\t")[-2:] == ["cpic_text", "cpic_implications"]
     assert len(rows) == 2098 and all(r.cpic_text for r in rows)  # full CPIC text passed through
     meta = json.loads((folder / "meta.json").read_text())
     assert meta["counts"]["recommendations"] == 2098 and meta["includes_cpic_text"] is True

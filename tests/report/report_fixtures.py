@@ -107,7 +107,7 @@ def pgx_report() -> dict[str, Any]:
             _drug("fluorouracil", ["DPYD"], "standard_dosing", "green",
                   recommendation="Standard starting dose.", lookup={"DPYD": "2.0"}),
         ],
-        "medications": {"recognized": ["clopidogrel", "codeine", "simvastatin"], "not_recognized": ["aspirin"]},
+        "medications": {"recognized": ["clopidogrel", "codeine", "simvastatin"], "not_recognized": [{"name": "aspirin", "suggestions": []}]},
         "findings": [
             {
                 "category": "germline", "gene": "BRCA2", "variant": "chr13:32340300:GT:G",
@@ -206,7 +206,7 @@ def hostile_report() -> dict[str, Any]:
     d["sample"] = "P<script>alert(1)</script>"
     d["patient"]["medications"].append(HOSTILE)
     d["patient"]["tumor_type"] = '" onmouseover="alert(3)'
-    d["medications"]["not_recognized"].append(HOSTILE)
+    d["medications"]["not_recognized"].append({"name": HOSTILE, "suggestions": [HOSTILE]})
     d["genes"][0]["reason"] = HOSTILE
     d["genes"][0]["gene"] = "CYP2C19<img src=x onerror=alert(4)>"
     d["drugs"][0]["recommendation"] = HOSTILE

@@ -1,9 +1,10 @@
 """CPIC lookup keys from gene calls.
 
-CPIC keys each recommendation row by one value per gene: an activity score
-(CYP2C9, CYP2D6, DPYD), a phenotype (most genes) or an allele status (HLA-A/B:
-``*57:01 positive``). These pure functions turn a :class:`GeneCall` into the set
-of keys its candidates imply, for the keys a given drug uses.
+CPIC keys each recommendation row by one value per gene: an activity score, a
+phenotype or an allele status (``*57:01 positive``); which one is the gene table's
+own ``lookup`` field (:attr:`pgxannot.kb.pgx.GeneTable.lookup`, read by
+:func:`lookup_kind`). These pure functions turn a :class:`GeneCall` into the set of
+keys its candidates imply, for the keys a given drug uses.
 """
 
 from __future__ import annotations
@@ -12,10 +13,22 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+from pgxannot.errors import KnowledgeBaseError
+from pgxannot.kb.pgx import gene_table
 from pgxannot.pgx.model import Diplotype, GeneCall
 
-ACTIVITY_SCORE_GENES = frozenset({"CYP2C9", "CYP2D6", "DPYD"})
 NO_RESULT = "No Result"
+
+
+def lookup_kind(gene: str) -> str:
+    """``phenotype`` | ``activity_score`` | ``allele_status``: the gene table's ``lookup`` field.
+
+    A gene without a PGx table (a gene only a newer CPIC release names) is keyed by phenotype.
+    """
+    try:
+        return gene_table(gene).lookup
+    except KnowledgeBaseError:
+        return "phenotype"
 
 _ABBREVIATIONS = {
     "pm": "poor metabolizer", "im": "intermediate metabolizer", "nm": "normal metabolizer",
@@ -34,6 +47,7 @@ class GeneKeys:
     keys: tuple[str, ...]  # sorted; empty when unresolved
     problem: str | None = None  # why no key could be derived
     note: str | None = None  # how keys were derived when that deserves a word (no result, ambiguity)
+    untested: bool = False  # the gene (or the allele status CPIC needs) was not called
 
 
 def _norm_pheno(text: str) -> str:
@@ -101,8 +115,12 @@ def hla_status(allele: str, diplotype: str, phenotype: str | None) -> str | None
 
 def diplotype_keys(gene: str, dip: Diplotype | None, phenotype: str | None, score: str | None,
                    valid: frozenset[str],
-                   gene_results: Mapping[str, Sequence[tuple[str, str | None]]]) -> tuple[set[str], str | None]:
-    """Keys one candidate (or a gene-level phenotype/score) gives; problem text when none."""
+                   gene_results: Mapping[str, Sequence[tuple[str, str | None]]], *,
+                   kind: str = "phenotype") -> tuple[set[str], str | None]:
+    """Keys one candidate (or a gene-level phenotype/score) gives; problem text when none.
+
+    ``kind`` is what CPIC keys the gene by (:func:`lookup_kind`).
+    """
     name = dip.name if dip else ""
     pheno = dip.phenotype if dip and dip.phenotype else phenotype
     score = dip.activity_score if dip and dip.activity_score else score
@@ -110,7 +128,7 @@ def diplotype_keys(gene: str, dip: Diplotype | None, phenotype: str | None, scor
         hit = _match_key(dip.lookup_key, valid)
         if hit:
             return {hit}, None
-    if gene.startswith("HLA-"):
+    if kind == "allele_status":
         alleles = sorted({k.split()[0].lstrip("*") for k in valid if k != NO_RESULT})
         out = set()
         for a in alleles:
@@ -119,7 +137,7 @@ def diplotype_keys(gene: str, dip: Diplotype | None, phenotype: str | None, scor
                 return set(), f"{gene} result {name or pheno!r} does not state *{a} status"
             out.add(st)
         return out, None
-    if gene in ACTIVITY_SCORE_GENES:
+    if kind == "activity_score":
         if score:
             hit = _score_key(score, valid)
             if hit:
@@ -143,24 +161,36 @@ def diplotype_keys(gene: str, dip: Diplotype | None, phenotype: str | None, scor
     return set(), f"{gene} {name or 'call'} has no phenotype"
 
 
+def _untested(gene: str, call: GeneCall | None, valid: frozenset[str]) -> GeneKeys:
+    why = f"{gene} was not called" + (f" ({call.reason})" if call and call.reason else "")
+    if call is None:
+        why = f"{gene} was not assessed (not in the VCF calls and no outside call)"
+    if NO_RESULT in valid:
+        return GeneKeys(gene, (NO_RESULT,), note=f"{why}; CPIC's recommendation for an untested {gene} applies",
+                        untested=True)
+    return GeneKeys(gene, (), problem=why, untested=True)
+
+
 def gene_keys(gene: str, call: GeneCall | None, valid: frozenset[str],
-              gene_results: Mapping[str, Sequence[tuple[str, str | None]]]) -> GeneKeys:
-    """Every key the call's candidates give for this drug's ``valid`` keys of ``gene``."""
+              gene_results: Mapping[str, Sequence[tuple[str, str | None]]], *,
+              kind: str | None = None) -> GeneKeys:
+    """Every key the call's candidates give for this drug's ``valid`` keys of ``gene``.
+
+    A gene that was not called (or whose allele status was not tested) is ``untested``:
+    CPIC's "No Result" key when the drug has one, otherwise a problem.
+    """
+    kind = kind or lookup_kind(gene)
     if call is None or call.status == "not_called" or (
             not call.candidates and not call.phenotype and not call.activity_score):
-        why = f"{gene} was not called" + (f" ({call.reason})" if call and call.reason else "")
-        if call is None:
-            why = f"{gene} was not assessed (not in the VCF calls and no outside call)"
-        if NO_RESULT in valid:
-            return GeneKeys(gene, (NO_RESULT,), note=f"{why}; CPIC's recommendation for an untested {gene} applies")
-        return GeneKeys(gene, (), problem=why)
+        return _untested(gene, call, valid)
     keys: set[str] = set()
     sources: list[Diplotype | None] = list(call.candidates) or [None]
     for dip in sources:
-        got, problem = diplotype_keys(gene, dip, call.phenotype, call.activity_score, valid, gene_results)
+        got, problem = diplotype_keys(gene, dip, call.phenotype, call.activity_score, valid, gene_results,
+                                      kind=kind)
         if problem:
-            if gene.startswith("HLA-") and NO_RESULT in valid:
-                return GeneKeys(gene, (NO_RESULT,),
+            if kind == "allele_status" and NO_RESULT in valid:
+                return GeneKeys(gene, (NO_RESULT,), untested=True,
                                 note=f"{problem}; CPIC's recommendation for an untested {gene} applies")
             if call.status == "ambiguous" or len(sources) > 1:
                 problem = f"{problem} (candidates: {', '.join(call.diplotypes)})"

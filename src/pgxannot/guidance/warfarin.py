@@ -19,10 +19,11 @@ from pgxannot.pgx.model import Diplotype, GeneCall
 
 @dataclass(frozen=True)
 class WarfarinCall:
-    action: str  # reduce_dose | increase_dose | standard_dosing | not_available
+    action: str  # reduce_dose | increase_dose | standard_dosing | not_assessable | not_available
     lookup: dict[str, str | None]
     recommendation: str
     reason: str | None
+    settled_by: tuple[str, ...] = ()  # genes whose call would settle it (not_assessable)
 
 
 def vkorc1_genotype(dip: Diplotype | None, phenotype: str | None) -> str | None:
@@ -78,9 +79,11 @@ def warfarin_guidance(calls: Mapping[str, GeneCall]) -> WarfarinCall:
                if c is None or c.status == "not_called" or (not c.candidates and not c.phenotype
                                                             and not c.activity_score)]
     if missing:
-        return WarfarinCall("not_available", {"CYP2C9": None, "VKORC1": None, "CYP4F2": None},
-                            "No warfarin genotype guidance: " + " and ".join(missing) + " not called.",
-                            " and ".join(missing) + " not called; both are needed for warfarin dosing")
+        return WarfarinCall("not_assessable", {"CYP2C9": None, "VKORC1": None, "CYP4F2": None},
+                            "Not assessable: " + " and ".join(missing) + " not called; a call of "
+                            + " and ".join(missing) + " would settle warfarin genotype dosing.",
+                            " and ".join(missing) + " not called; both are needed for warfarin dosing",
+                            tuple(missing))
     assert c9 is not None and vk is not None
     c9_opts: set[tuple[str | None, str]] = set()
     for d in c9.candidates or (None,):

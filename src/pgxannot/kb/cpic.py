@@ -17,34 +17,36 @@ from pathlib import Path
 
 from pgxannot.errors import KnowledgeBaseError
 from pgxannot.paths import resources_dir
+from pgxannot.vocabulary import Recommendation
 
 _FILES = ("recommendations.tsv", "pairs.tsv", "drugs.tsv", "gene_results.tsv", "version.json")
 
-# Salt/form words dropped when matching a medication name ("metoprolol succinate").
-_SALTS = frozenset({
-    "hydrochloride", "hcl", "sodium", "potassium", "succinate", "tartrate", "bisulfate",
-    "besylate", "besilate", "maleate", "citrate", "mesylate", "sulfate", "sulphate", "calcium",
-    "magnesium", "hyclate", "phosphate", "acetate", "hydrobromide", "fumarate", "dihydrate",
-    "monohydrate", "er", "xr", "sr", "cr", "la", "tablet", "tablets", "oral", "injection",
-})
-
-
 @dataclass(frozen=True)
 class RecRow:
-    """One CPIC recommendation row as bundled (facts + our own wording)."""
+    """One CPIC recommendation row as bundled: facts, the structured recommendation, our sentence."""
 
     rec_id: str
     drug: str
-    genes: tuple[str, ...]
     lookup: tuple[tuple[str, str], ...]  # (gene, key) in the row's gene order
     population: str
     classification: str | None
-    action: str
-    dose_change_percent: int | None
-    concern: str | None
     rec_group: str  # equal groups = the same CPIC recommendation (text and strength)
-    recommendation: str
-    cpic_text: str | None = None
+    recommendation: str  # our sentence (without the condition: see vocabulary.condition_clause)
+    structure: Recommendation
+    cpic_text: str | None = None  # CPIC's own sentence: downloaded knowledge bases only
+    cpic_implications: str | None = None
+
+    @property
+    def genes(self) -> tuple[str, ...]:
+        return tuple(g for g, _ in self.lookup)
+
+    @property
+    def action(self) -> str:
+        return self.structure.action
+
+    @property
+    def dose_change_percent(self) -> int | None:
+        return self.structure.dose_change_percent
 
     @property
     def lookup_dict(self) -> dict[str, str]:
@@ -80,35 +82,17 @@ class GuidanceKB:
     rows: dict[str, tuple[RecRow, ...]]  # by canonical drug name
     pairs: dict[str, tuple[Pair, ...]]  # by canonical drug name
     gene_results: dict[str, tuple[tuple[str, str | None], ...]]  # gene -> (phenotype, activity score)
-    names: dict[str, str] = field(repr=False)  # normalized alias -> canonical name
-
-    def resolve(self, medication: str) -> str | None:
-        """Canonical CPIC drug name of a medication name, or None when unknown."""
-        for key in _name_keys(medication):
-            hit = self.names.get(key)
-            if hit:
-                return hit
-        return None
+    names: dict[str, str] = field(repr=False)  # normalized alias -> canonical name (see normalize_name)
 
     def keys_of(self, drug: str, gene: str) -> frozenset[str]:
         """Every lookup key the drug's CPIC rows use for ``gene``."""
-        return frozenset(dict(r.lookup).get(gene) for r in self.rows.get(drug, ())) - {None}  # type: ignore[arg-type]
+        return frozenset(k for r in self.rows.get(drug, ()) for g, k in r.lookup if g == gene)
 
 
 def normalize_name(name: str) -> str:
     """Lower case, single spaces, no spaces around ``/`` or ``-``."""
     s = " ".join(name.strip().lower().replace("_", " ").split())
     return re.sub(r"\s*([/-])\s*", r"\1", s)
-
-
-def _name_keys(name: str) -> list[str]:
-    base = normalize_name(name)
-    keys = [base]
-    words = [w for w in re.split(r"[ ,]+", base) if w]
-    stripped = " ".join(w for w in words if w not in _SALTS and not re.fullmatch(r"[\d.]+(mg|g|mcg|ml)?", w))
-    if stripped and stripped != base:
-        keys.append(stripped)
-    return keys
 
 
 def _default_path() -> Path:
@@ -125,6 +109,15 @@ def _read_tsv(path: Path) -> list[dict[str, str]]:
 
 def _none(s: str | None) -> str | None:
     return s if s not in (None, "") else None
+
+
+def _rec_row(r: dict[str, str]) -> RecRow:
+    lookup = tuple(tuple(kv.split("=", 1)) for kv in r["lookup"].split(";") if kv)
+    return RecRow(
+        rec_id=r["rec_id"], drug=r["drug"], lookup=lookup,  # type: ignore[arg-type]
+        population=r["population"], classification=_none(r["classification"]), rec_group=r["rec_group"],
+        recommendation=r["recommendation"], structure=Recommendation.from_columns(r),
+        cpic_text=_none(r.get("cpic_text")), cpic_implications=_none(r.get("cpic_implications")))
 
 
 @cache
@@ -147,20 +140,13 @@ def _load(path: Path) -> GuidanceKB:
         version = json.loads((path / "version.json").read_text(encoding="utf-8"))
         rows: dict[str, list[RecRow]] = {}
         for r in _read_tsv(path / "recommendations.tsv"):
-            lookup = tuple(tuple(kv.split("=", 1)) for kv in r["lookup"].split(";") if kv)
-            rows.setdefault(r["drug"], []).append(RecRow(
-                rec_id=r["rec_id"], drug=r["drug"], genes=tuple(g for g in r["genes"].split(",") if g),
-                lookup=lookup,  # type: ignore[arg-type]
-                population=r["population"], classification=_none(r["classification"]),
-                action=r["action"],
-                dose_change_percent=int(r["dose_change_percent"]) if r["dose_change_percent"] else None,
-                concern=_none(r["concern"]), rec_group=r["rec_group"],
-                recommendation=r["recommendation"], cpic_text=_none(r.get("cpic_text"))))
+            row = _rec_row(r)
+            rows.setdefault(row.drug, []).append(row)
         drugs: dict[str, DrugInfo] = {}
         names: dict[str, str] = {}
         for d in _read_tsv(path / "drugs.tsv"):
             pmids = [p for p in d["guideline_pmids"].split(";") if p]
-            guideline = ({"name": d["guideline_name"], "url": _none(d["guideline_url"]), "pmids": pmids}
+            guideline: dict[str, object] | None = ({"name": d["guideline_name"], "url": _none(d["guideline_url"]), "pmids": pmids}
                          if d["guideline_name"] else None)
             info = DrugInfo(name=d["drug"], drug_id=d["drug_id"], kind=d["kind"],
                             genes=tuple(g for g in d["genes"].split(",") if g),
@@ -176,7 +162,7 @@ def _load(path: Path) -> GuidanceKB:
         gene_results: dict[str, list[tuple[str, str | None]]] = {}
         for g in _read_tsv(path / "gene_results.tsv"):
             gene_results.setdefault(g["gene"], []).append((g["phenotype"], _none(g["activity_score"])))
-    except (KeyError, ValueError, OSError) as exc:
+    except (KeyError, ValueError, TypeError, OSError) as exc:
         raise KnowledgeBaseError(f"CPIC guidance tables are corrupt ({exc})", path=path,
                                  hint="rebuild with python -m pgxannot.kb.build.cpic") from exc
     return GuidanceKB(

@@ -83,7 +83,7 @@ def report_view(d: Mapping[str, Any], previous: Mapping[str, Any] | None = None)
             "secondary_findings": _secondary_label(patient),
         },
         "meds_recognized": [str(m) for m in as_list(meds.get("recognized"))],
-        "meds_not_recognized": [str(m) for m in as_list(meds.get("not_recognized"))],
+        "meds_not_recognized": [medication_view(m) for m in as_list(meds.get("not_recognized"))],
         "generated_at": text(prov.get("generated_at")),
         "version": text(prov.get("pgxannot_version")),
         "counts": {
@@ -155,12 +155,51 @@ def gene_view(g: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
+def medication_view(m: Any) -> dict[str, Any]:
+    """A not-recognised medication: the name as written and its "did you mean" suggestions."""
+    if isinstance(m, Mapping):
+        return {"name": text(m.get("name")), "suggestions": [str(s) for s in as_list(m.get("suggestions"))]}
+    return {"name": text(m), "suggestions": []}
+
+
+def _mapping(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
+
+
+CALL_SOURCE_WORDS = {"vcf": "from the VCF", "outside_call": "outside call", "none": "not called"}
+
+
+def call_views(x: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """Per gene of a drug: the diplotype(s), phenotype or labelled activity score, and where the call came from."""
+    calls = _mapping(x.get("calls"))
+    out = []
+    for gene, c in calls.items():
+        if not isinstance(c, Mapping):
+            continue
+        dips = " or ".join(str(d) for d in as_list(c.get("diplotypes")))
+        facts = [text(c.get("phenotype"))] if c.get("phenotype") else []
+        if c.get("activity_score"):
+            facts.append(f"activity score {text(c.get('activity_score'))}")
+        source = str(c.get("source") or "none")
+        out.append({"gene": str(gene), "diplotypes": dips, "facts": ", ".join(facts),
+                    "source": source, "source_label": CALL_SOURCE_WORDS.get(source, source),
+                    "outside": source == "outside_call", "called": source != "none"})
+    return out
+
+
 def drug_view(x: Mapping[str, Any]) -> dict[str, Any]:
     action = str(x.get("action"))
     light = light_of(x)
     guideline = x.get("guideline") if isinstance(x.get("guideline"), Mapping) else {}
     lookup = x.get("lookup") if isinstance(x.get("lookup"), Mapping) else {}
+    app = _mapping(x.get("applicability"))
     return {
+        "calls": call_views(x),
+        "conditional": app.get("status") == "conditional",
+        "condition_label": text(app.get("label")),
+        "settled_by": [str(g) for g in as_list(x.get("settled_by"))],
+        "hedged": bool(x.get("hedged")),
+        "cpic_implications": text(x.get("cpic_implications")),
         "drug": text(x.get("drug")),
         "genes": ", ".join(str(g) for g in as_list(x.get("genes"))),
         "classification": text(x.get("classification")),
@@ -175,6 +214,7 @@ def drug_view(x: Mapping[str, Any]) -> dict[str, Any]:
         "dose_change_percent": x.get("dose_change_percent"),
         "lookup": [f"{k}: {text(v)}" for k, v in lookup.items()],
         "population": text(x.get("population")),
+        "population_label": text(x.get("population_label")) or text(app.get("label")),
         "cpic_level": text(x.get("cpic_level")),
         "fda_label": text(x.get("fda_label")),
         "guideline_name": text(guideline.get("name")),
@@ -184,25 +224,37 @@ def drug_view(x: Mapping[str, Any]) -> dict[str, Any]:
         "reason": text(x.get("reason")),
         "cpic_text": text(x.get("cpic_text")),
         "other_populations": [
-            {k: text(o.get(k)) for k in ("population", "classification", "action", "recommendation")}
+            {k: text(o.get(k)) for k in ("population", "population_label", "classification", "action",
+                                         "recommendation")}
             | {"action_label": ACTION_LABELS.get(str(o.get("action")), text(o.get("action")))}
             for o in as_list(x.get("other_populations")) if isinstance(o, Mapping)
         ],
     }
 
 
+CONDITIONAL_GROUP = "Only if the patient has the condition"
+
+
+def _group_key(x: Mapping[str, Any]) -> str:
+    # advice to avoid or change a drug for a condition the patient is not known to have is not in the
+    # avoid list: it has its own group after the dose changes
+    if x.get("conditional") and x["action"] in ("avoid", "use_alternative"):
+        return "conditional"
+    return x["action"] if x["action"] in ACTIONS else "other"
+
+
 def drug_groups(drugs: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Drugs grouped by action, most urgent first; within a group current meds first."""
+    order = [*ACTIONS[:ACTIONS.index("use_with_caution") + 1], "conditional",
+             *ACTIONS[ACTIONS.index("use_with_caution") + 1:], "other"]
     groups = []
-    known = set(ACTIONS)
-    for action in (*ACTIONS, None):
-        members = [x for x in drugs if (x["action"] == action if action else x["action"] not in known)]
+    for key in order:
+        members = [x for x in drugs if _group_key(x) == key]
         if not members:
             continue
         members.sort(key=lambda x: (not x["current"], x["drug"].lower()))
-        label = ACTION_LABELS.get(action, "Other") if action else "Other"
-        groups.append({"action": action or "other", "label": label, "drugs": members,
-                       "light": members[0]["light"]})
+        label = CONDITIONAL_GROUP if key == "conditional" else ACTION_LABELS.get(key, "Other")
+        groups.append({"action": key, "label": label, "drugs": members, "light": members[0]["light"]})
     return groups
 
 

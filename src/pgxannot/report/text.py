@@ -44,6 +44,8 @@ TSV_COLUMNS: tuple[str, ...] = (
     "tier",
     "high_risk",
     "note",  # why not called / not available; interpretation
+    "applicability",  # drug: applies | conditional (advice for a condition the patient is not known to have)
+    "hedged",  # drug: yes when the advice is a "consider"
 )
 
 
@@ -86,8 +88,13 @@ def tsv_rows(d: Mapping[str, Any]) -> list[dict[str, str]]:
             "source": g.get("source"), "note": g.get("reason"),
         })
     for x in d.get("drugs") or []:
+        calls: Mapping[str, Any] = x.get("calls") if isinstance(x.get("calls"), Mapping) else {}
+        app: Mapping[str, Any] = x.get("applicability") if isinstance(x.get("applicability"), Mapping) else {}
         rows.append({
             "section": "drug", "gene": x.get("genes"), "status": x.get("action"),
+            "diplotypes": [f"{g} {' or '.join(c.get('diplotypes') or []) or 'not called'}" for g, c in calls.items()],
+            "source": [f"{g} {c.get('source')}" for g, c in calls.items()],
+            "applicability": app.get("status"), "hedged": x.get("hedged") if "hedged" in x else None,
             "drug": x.get("drug"), "current_medication": bool(x.get("current_medication")),
             "traffic_light": light_of(x), "classification": x.get("classification"),
             "recommendation": x.get("recommendation"),
