@@ -73,7 +73,7 @@ def test_thiopurines_need_tpmt_and_nudt15(kb):
     e = entry(guidance_for([*calls[:1], not_called("NUDT15")], ["mercaptopurine"], kb=kb), "mercaptopurine")
     assert (e["action"], e["traffic_light"], e["settled_by"]) == ("not_assessable", "grey", ["NUDT15"])
     assert "NUDT15" in e["reason"] and "not called" in e["reason"]
-    assert "NUDT15 call" in e["recommendation"]
+    assert "calling NUDT15" in e["recommendation"]
 
 
 def test_irinotecan_has_a_pair_but_no_cpic_rows(kb):

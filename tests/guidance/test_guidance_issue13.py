@@ -130,7 +130,7 @@ def test_untested_gene_is_never_green_and_names_the_call(kb):
     calls = [not_called("CYP2C19"), call("CYP2B6", "*1/*1", "Normal Metabolizer")]
     e = drug(guidance_for(calls, ["sertraline"], kb=kb), "sertraline")
     assert (e["action"], e["traffic_light"], e["settled_by"]) == ("not_assessable", "grey", ["CYP2C19"])
-    assert "CYP2C19 call would settle" in e["recommendation"]
+    assert "calling CYP2C19 would settle" in e["recommendation"]
     # untested but the called gene already says act: the action stays
     calls = [call("CYP2C19", "*2/*2", "Poor Metabolizer"), not_called("CYP2B6")]
     assert drug(guidance_for(calls, [], kb=kb), "sertraline")["traffic_light"] == "amber"

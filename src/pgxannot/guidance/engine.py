@@ -212,8 +212,8 @@ def _unresolved_entry(info: DrugInfo, ctx: _Context, genes: Sequence[str], pop: 
                       others: list[dict[str, object]]) -> dict[str, object]:
     if res.untested:
         calls = " and ".join(res.untested)
-        text = (f"Not assessable: {calls} {'was' if len(res.untested) == 1 else 'were'} not called; a {calls} "
-                f"call (genotyping or an outside call) would settle {info.name}.")
+        text = (f"Not assessable: {calls} {'was' if len(res.untested) == 1 else 'were'} not called; calling "
+                f"{calls} (genotyping or an outside call) would settle {info.name}.")
         return _entry(info, ctx, action="not_assessable", recommendation=text, genes=genes, lookup=res.lookup,
                       reason=res.reason, others=others, settled_by=res.untested)
     return _entry(info, ctx, action="not_available", genes=genes, lookup=res.lookup, reason=res.reason,
@@ -225,7 +225,7 @@ def _verdict(row: RecRow, res: _Resolution) -> tuple[str, str]:
     not assessable."""
     if res.untested and row.action == "standard_dosing":
         calls = " and ".join(res.untested)
-        return "not_assessable", (f"Not assessable: {calls} not called; a {calls} call would settle it. "
+        return "not_assessable", (f"Not assessable: {calls} not called; calling {calls} would settle it. "
                                   f"CPIC's advice without it: ")
     return row.action, ""
 

@@ -80,7 +80,7 @@ def warfarin_guidance(calls: Mapping[str, GeneCall]) -> WarfarinCall:
                                                             and not c.activity_score)]
     if missing:
         return WarfarinCall("not_assessable", {"CYP2C9": None, "VKORC1": None, "CYP4F2": None},
-                            "Not assessable: " + " and ".join(missing) + " not called; a call of "
+                            "Not assessable: " + " and ".join(missing) + " not called; calling "
                             + " and ".join(missing) + " would settle warfarin genotype dosing.",
                             " and ".join(missing) + " not called; both are needed for warfarin dosing",
                             tuple(missing))
