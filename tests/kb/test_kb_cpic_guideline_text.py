@@ -33,7 +33,7 @@ def _report(drugs: list[dict]) -> dict:
 
 def test_updated_cpic_text_is_shown_verbatim_with_attribution(server, home, fast, cpic_api):
     manage.update("cpic", url=serve_cpic(server, cpic_api), allow_http=True, home=home, policy=fast)
-    kb = resolve.load_all({"cpic": "active", "home": str(home)}).guidance
+    kb = resolve.load_knowledge_base({"cpic": "active", "home": str(home)}).guidance
     e = next(d for d in guidance_for([_pm()], ["clopidogrel"], kb=kb).drugs if d["drug"] == "clopidogrel")
     assert e["cpic_text"] and "prasugrel" in str(e["cpic_text"])
     assert e["cpic_implications"] and "CYP2C19" in str(e["cpic_implications"])
