@@ -146,7 +146,9 @@ def test_outside_only_genes_listed_and_sites():
     assert st["VKORC1"].phenotype == "-1639 GG"
     s38 = pgx_sites("GRCh38", ["CYP2C19"])
     s37 = pgx_sites("GRCh37", ["CYP2C19"])
-    assert len(s38) == 35 and 0 < len(s37) < 35 and all(s.chrom == "chr10" for s in s37)
+    # every CYP2C19 position has a GRCh37 coordinate since the GRCh37 map (#18); none is the GRCh38 one
+    assert len(s38) == len(s37) == 35 and all(s.chrom == "chr10" for s in s37)
+    assert not {s.pos for s in s37} & {s.pos for s in s38}
     with pytest.raises(ConfigError):
         pgx_sites("hg19")
 

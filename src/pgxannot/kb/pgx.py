@@ -31,6 +31,9 @@ class Position:
     rsid: str | None
     pos37: int | None
     ref37: str | None
+    # GRCh37 REF confirmed by GRCh37 records (kb.build.grch37); an unconfirmed one is used only
+    # where the VCF has a record with that REF, never assumed reference
+    ref37_verified: bool = False
 
     @property
     def alleles(self) -> tuple[str, ...]:
@@ -136,7 +139,8 @@ def gene_table(gene: str) -> GeneTable:
     d = json.loads(path.read_text(encoding="utf-8"))
     chrom = d.get("chrom")
     positions = tuple(
-        Position(chrom, p["pos"], p["ref"], tuple(p["alts"]), p.get("rsid"), p.get("pos37"), p.get("ref37"))
+        Position(chrom, p["pos"], p["ref"], tuple(p["alts"]), p.get("rsid"), p.get("pos37"), p.get("ref37"),
+                 bool(p.get("ref37_verified")))
         for p in d.get("positions", [])
     )
     alleles = d.get("alleles", [])

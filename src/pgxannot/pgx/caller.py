@@ -16,6 +16,7 @@ import numpy as np
 
 from pgxannot.errors import ConfigError
 from pgxannot.kb.pgx import GeneTable, gene_table, report_genes
+from pgxannot.pgx import grch37
 from pgxannot.pgx.matcher import MISSING_CODE, UNDOCUMENTED, match_pattern, variant_alleles_found
 from pgxannot.pgx.model import Diplotype, GeneCall
 from pgxannot.pgx.phenotype import describe, lowest_two, sort_alleles
@@ -86,6 +87,8 @@ class _GeneContext:
     labels: tuple[str, ...]
     assumed_reference: tuple[str, ...]  # positions absent from the VCF, set to reference
     unmapped: tuple[str, ...]  # GRCh37 positions without a mapping
+    unmapped_idx: tuple[int, ...] = ()
+    unconfirmed_idx: tuple[int, ...] = ()  # GRCh37 REF unconfirmed and not confirmed by the VCF: missing
 
 
 def _not_called(gene: str, reason: str, missing: tuple[str, ...] = (), warnings: tuple[str, ...] = ()) -> GeneCall:
@@ -112,19 +115,26 @@ def _translate(sg: SiteGenotypes, table: GeneTable, build: str, missing_as_refer
     ph = np.zeros((npos, n), dtype=bool)
     ps = np.zeros((npos, n), dtype=np.int64)
     where = {(s.chrom, s.pos): i for i, s in enumerate(sg.sites)}
-    labels, assumed, unmapped = [], [], []
+    labels, assumed, unmapped, unmapped_idx, unconfirmed = [], [], [], [], []
     covered = False
     for j in range(npos):
         labels.append(_label(table, j, build))
         site = _site_of(table, j, build)
         if site is None:
             unmapped.append(labels[-1])
+            unmapped_idx.append(j)
             continue
         i = where.get((site.chrom, site.pos))
-        if i is None or int(sg.status[i]) == SiteStatus.ABSENT:
-            if missing_as_reference:
-                c1[j] = 0
-                c2[j] = 0
+        absent = i is None or int(sg.status[i]) == SiteStatus.ABSENT
+        if not grch37.confirmed(table.positions[j], build, None if absent else int(sg.status[i]),
+                                () if i is None else sg.alleles[i]):
+            unconfirmed.append(j)
+            continue
+        if absent:
+            ref_code = grch37.reference_code(table.positions[j], build)
+            if missing_as_reference and ref_code is not None:
+                c1[j] = ref_code
+                c2[j] = ref_code
                 assumed.append(labels[-1])
             continue
         covered = True
@@ -137,7 +147,8 @@ def _translate(sg: SiteGenotypes, table: GeneTable, build: str, missing_as_refer
         c2[j] = lut[g[:, 1]]
         ph[j] = sg.phased[i]
         ps[j] = sg.ps[i]
-    ctx = _GeneContext(table, build, tuple(labels), tuple(assumed), tuple(unmapped))
+    ctx = _GeneContext(table, build, tuple(labels), tuple(assumed), tuple(unmapped), tuple(unmapped_idx),
+                       tuple(unconfirmed))
     return c1, c2, ph, ps, ctx, covered
 
 
@@ -199,7 +210,7 @@ def _call_gene(sg: SiteGenotypes, table: GeneTable, sex: np.ndarray, missing_as_
             return [outside_needed(gene)] * n
         call = _not_called(gene, f"no VCF records cover {gene} positions",
                            tuple(x for x in ctx.labels if x not in set(ctx.unmapped)))
-        return [call] * n
+        return [grch37.with_gaps(call, table, ctx.unmapped_idx, ctx.unconfirmed_idx, ctx.labels)] * n
     a, b, blk = _canonical(c1, c2, ph, ps)
     sexcol = sex if gene == "G6PD" else np.zeros(n, dtype=np.int64)
     keys = np.concatenate([a.T.astype(np.int64), b.T.astype(np.int64), blk.T, sexcol[:, None]], axis=1)
@@ -207,7 +218,8 @@ def _call_gene(sg: SiteGenotypes, table: GeneTable, sex: np.ndarray, missing_as_
     npos = len(table.positions)
     results = []
     for row in uniq:
-        results.append(_call_pattern(ctx, row[:npos], row[npos:2 * npos], row[2 * npos:3 * npos], int(row[-1])))
+        call = _call_pattern(ctx, row[:npos], row[npos:2 * npos], row[2 * npos:3 * npos], int(row[-1]))
+        results.append(grch37.with_gaps(call, table, ctx.unmapped_idx, ctx.unconfirmed_idx, ctx.labels))
     return [results[k] for k in inverse.ravel()]
 
 
@@ -241,11 +253,6 @@ def _call_pattern(ctx: _GeneContext, h1: np.ndarray, h2: np.ndarray, blk: np.nda
     if ctx.assumed_reference:
         warnings.append(f"{len(ctx.assumed_reference)} {gene} position(s) absent from the VCF were assumed "
                         "to be reference (missing_positions_as_reference)")
-    if ctx.unmapped:
-        shown = ", ".join(u.removeprefix("GRCh38:") for u in ctx.unmapped[:5])
-        more = f" and {len(ctx.unmapped) - 5} more" if len(ctx.unmapped) > 5 else ""
-        warnings.append(f"{len(ctx.unmapped)} {gene} position(s) have no GRCh37 coordinate and were not "
-                        f"assessed (GRCh38 {shown}{more})")
     if not present.any():
         return _not_called(gene, f"no genotype at any {gene} position", missing_labels, tuple(warnings))
     undoc = present & ((h1 == UNDOCUMENTED) | (h2 == UNDOCUMENTED))

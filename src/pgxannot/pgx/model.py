@@ -44,6 +44,10 @@ class GeneCall:
     reason: str | None = None  # why not called / why ambiguous, in words a clinician can read
     variants: tuple[str, ...] = ()  # evidence: non-reference genotypes seen, "chr10:94781859:G:A het"
     warnings: tuple[str, ...] = ()  # assumptions made (missing-as-reference, sex unknown, ...)
+    # GRCh37 runs (pgx.grch37): positions with no GRCh37 coordinate, as GRCh38 "chr2:233760233", and
+    # the alleles defined at those or at unconfirmed positions, which the call could not assess
+    unmapped_positions: tuple[str, ...] = ()
+    not_assessable: tuple[str, ...] = ()
     extra: dict[str, object] = field(default_factory=dict, compare=False)
 
     @property
@@ -74,5 +78,7 @@ class GeneCall:
             ],
             "variants": list(self.variants),
             "warnings": list(self.warnings),
+            **({"unmapped_positions_grch38": list(self.unmapped_positions)} if self.unmapped_positions else {}),
+            **({"not_assessable_alleles": list(self.not_assessable)} if self.not_assessable else {}),
             **({"extra": self.extra} if self.extra else {}),
         }

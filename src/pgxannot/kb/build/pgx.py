@@ -5,8 +5,9 @@ Run ``python -m pgxannot.kb.build.pgx [--shared DIR] [--out DIR]``. It reads
 * PharmCAT allele definitions (``pharmcat/definitions/alleles/*_translation.json``,
   ``exemptions.json``) and phenotype tables (``pharmcat/phenotypes/*.json``,
   ``phenotypes_summary.tsv``), definitions version 2025-11-05, MPL-2.0;
-* PyPGx's ``variant-table.csv`` (GRCh37/GRCh38 position pairs, MIT) and
-  ``diplotype-table.csv`` (to cross-check the G6PD rules);
+* the GRCh37 map ``resources/pgx/grch37_positions.tsv`` (built first by
+  :mod:`pgxannot.kb.build.grch37`) and PyPGx's ``diplotype-table.csv`` (MIT; to cross-check
+  the G6PD rules);
 * the CPIC database extract (``alleles.csv``, ``gene_results.csv``, CC0) for allele
   functions/activity values of genes whose PharmCAT phenotype JSON is absent
   (CYP2D6, G6PD, RYR1) and for the CYP2D6 activity-score bands,
@@ -27,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from pgxannot.errors import KnowledgeBaseError
+from pgxannot.kb.build import grch37
 from pgxannot.paths import shared_data_dir
 
 VCF_GENES = (
@@ -48,20 +50,6 @@ def _read_json(path: Path) -> Any:
     except FileNotFoundError as exc:
         raise KnowledgeBaseError("source file missing", path=path,
                                  hint="check the shared data folder") from exc
-
-
-def _grch37_map(shared: Path) -> dict[tuple[str, int], tuple[int, str, str]]:
-    """(chrom, GRCh38 pos) -> (GRCh37 pos, GRCh38 ref, GRCh37 ref) from PyPGx."""
-    out: dict[tuple[str, int], tuple[int, str, str]] = {}
-    with open(shared / "pypgx" / "variant-table.csv", newline="", encoding="utf-8") as fh:
-        for row in csv.DictReader(fh):
-            try:
-                p38, p37 = int(row["GRCh38Position"]), int(row["GRCh37Position"])
-            except ValueError:
-                continue
-            chrom = "chrM" if row["Chromosome"] in ("M", "MT") else f"chr{row['Chromosome']}"
-            out.setdefault((chrom, p38), (p37, row["GRCh38Allele"], row["GRCh37Allele"]))
-    return out
 
 
 def _cpic_alleles(shared: Path) -> dict[str, dict[str, tuple[str | None, str | None]]]:
@@ -199,7 +187,7 @@ def _cyp2d6_bands(results: list[tuple[str, str]]) -> list[list[Any]]:
 
 
 def _gene_definitions(gene: str, defs_dir: Path, exemptions: dict[str, Any],
-                      g37: dict[tuple[str, int], tuple[int, str, str]]) -> dict[str, Any]:
+                      g37: dict[tuple[str, int], grch37.Entry]) -> dict[str, Any]:
     d = _read_json(defs_dir / f"{gene}_translation.json")
     ex = exemptions.get(gene, {})
     ignored_pos = {p["position"] for p in ex.get("ignoredPositions", [])}
@@ -208,14 +196,9 @@ def _gene_definitions(gene: str, defs_dir: Path, exemptions: dict[str, Any],
     positions = []
     for i in keep:
         v = d["variants"][i]
-        chrom = v["chromosome"]
-        m = g37.get((chrom, v["position"]))
-        pos37 = ref37 = None
-        if m is not None and m[1] == v["ref"]:
-            pos37, ref37 = m[0], m[2]
         positions.append({
             "pos": v["position"], "ref": v["ref"], "alts": v["alts"], "rsid": v["rsid"],
-            "pos37": pos37, "ref37": ref37,
+            **grch37.position_fields(g37.get((v["chromosome"], v["position"])), v["ref"]),
         })
     alleles = []
     reference = None
@@ -256,7 +239,8 @@ def _mt_rnr1_definitions(names: list[str]) -> dict[str, Any]:
         pos, ref, alt = int(m.group(1)), m.group(2), m.group(3)
         idx = next((i for i, p in enumerate(positions) if p["pos"] == pos), None)
         if idx is None:
-            positions.append({"pos": pos, "ref": ref, "alts": [alt], "rsid": None, "pos37": pos, "ref37": ref})
+            positions.append({"pos": pos, "ref": ref, "alts": [alt], "rsid": None, "pos37": pos, "ref37": ref,
+                              "ref37_verified": True})  # GRCh37 MT is the rCRS, as GRCh38 chrM
             idx = len(positions) - 1
         elif alt not in positions[idx]["alts"]:
             positions[idx]["alts"].append(alt)
@@ -285,7 +269,7 @@ def build(shared: Path, out: Path, *, version: str | None = None,
     defs_dir = shared / "pharmcat" / "definitions" / "alleles"
     pheno_dir = shared / "pharmcat" / "phenotypes"
     exemptions = _read_json(defs_dir / "exemptions.json")
-    g37 = _grch37_map(shared)
+    g37 = grch37.read_map()  # resources/pgx/grch37_positions.tsv (python -m pgxannot.kb.build.grch37)
     cpic = _cpic_alleles(shared)
     results = _cpic_results(shared)
     summary = _summary(shared)
