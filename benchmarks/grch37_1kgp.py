@@ -31,7 +31,7 @@ from pgxannot.paths import shared_data_dir  # noqa: E402
 from pgxannot.pgx import call_samples, pgx_sites  # noqa: E402
 from pgxannot.vcf.reader import read_site_genotypes  # noqa: E402
 
-# 1000 Genomes phase 3 frequency of rs3064744 TA8 (UGT1A1*28), see docs/validation.md for the source.
+# the UGT1A1 promoter TA repeat (rs3064744) in both builds
 TA_REPEAT = {"GRCh38": ("chr2", 233760233), "GRCh37": ("chr2", 234668879)}
 
 
@@ -82,6 +82,9 @@ def gene_figures(shared: Path, gene: str) -> dict:
                      if c37[s].diplotypes != c38[s].diplotypes or c37[s].status != c38[s].status)
     out["top_differences"] = [[a, b, k] for (a, b), k in differ.most_common(5)]
     if gene == "UGT1A1":
+        differs = [s for s in common if c37[s].diplotypes != c38[s].diplotypes or c37[s].status != c38[s].status]
+        ta69 = sum(any("*36" in d or "*37" in d for d in c38[s].diplotypes) for s in differs)
+        out["differences"] = {"ta6_ta9": ta69, "other": len(differs) - ta69}
         both = [s for s in common if _star28_alleles(c37[s]) is not None and _star28_alleles(c38[s]) is not None]
         out["star28"] = {
             "samples_called_in_both": len(both),
@@ -97,15 +100,45 @@ def _show(call) -> str:
     return " or ".join(call.diplotypes) if call.diplotypes else call.status.replace("_", " ")
 
 
-def markdown(rows: list[dict], seconds: float) -> str:
-    lines = ["| gene | samples | unambiguous calls | ambiguous | not called | same call as GRCh38 (common samples) |",
-             "|---|---|---|---|---|---|"]
+def _pct(part: int, whole: int) -> str:
+    return f"{part / whole:.1%}" if whole else "-"
+
+
+def markdown(rows: list[dict], seconds: float, before: list[dict] | None = None) -> str:
+    """The GRCh37 section of docs/validation.md (``before``: the same figures from an older checkout)."""
+    old = {r["gene"]: r for r in before or []}
+    head = "| gene | samples | unambiguous calls | ambiguous | not called | same call as GRCh38 |"
+    if old:
+        head = ("| gene | samples | unambiguous before | unambiguous after | ambiguous after | not called after "
+                "| same call as GRCh38 before | after |")
+    lines = [head, "|" + "---|" * (head.count("|") - 1)]
     for r in rows:
-        n = r["samples"]
-        same = f"{r['same_call'] / r['common']:.1%} of {r['common']}" if r.get("common") else "no GRCh38 panel"
-        lines.append(f"| {r['gene']} | {n} | {r['called'] / n:.1%} | {r['ambiguous'] / n:.1%} | "
-                     f"{r['not_called'] / n:.1%} | {same} |")
-    lines += ["", f"Read and called in {seconds:.1f} s."]
+        n, o = r["samples"], old.get(r["gene"])
+        same = _pct(r.get("same_call", 0), r.get("common", 0)) if r.get("common") else "no GRCh38 panel"
+        if o:
+            same_o = _pct(o.get("same_call", 0), o.get("common", 0)) if o.get("common") else "no GRCh38 panel"
+            lines.append(f"| {r['gene']} | {n} | {_pct(o['called'], n)} | {_pct(r['called'], n)} | "
+                         f"{_pct(r['ambiguous'], n)} | {_pct(r['not_called'], n)} | {same_o} | {same} |")
+        else:
+            lines.append(f"| {r['gene']} | {n} | {_pct(r['called'], n)} | {_pct(r['ambiguous'], n)} | "
+                         f"{_pct(r['not_called'], n)} | {same} |")
+    lines += ["", f"Read and called in {seconds:.1f} s (2 shared cores, other jobs running)."]
+    ugt = next((r for r in rows if r["gene"] == "UGT1A1" and "star28" in r), None)
+    if ugt:
+        s28 = ugt["star28"]
+        a37, n37 = s28["ta8_site_GRCh37"]
+        a38, n38 = s28["ta8_site_GRCh38"]
+        lines += ["", "UGT1A1 *28 (the TA8 allele of the promoter repeat in the definitions' numbering):", "",
+                  "| measure | GRCh37 (phase 3) | GRCh38 (30x) |", "|---|---|---|",
+                  f"| *28 allele frequency from unambiguous calls ({s28['samples_called_in_both']} samples called "
+                  f"in both builds) | {s28['GRCh37']:.3f} | {s28['GRCh38']:.3f} |",
+                  f"| TA8 allele at the repeat, same {n37 // 2} samples | {a37 / n37:.3f} ({a37}/{n37}) | "
+                  f"{a38 / n38:.3f} ({a38}/{n38}) |"]
+        c = ugt.get("differences", {})
+        lines += ["", f"Of the {ugt['common'] - ugt['same_call']} samples whose GRCh37 UGT1A1 call differs from "
+                  f"GRCh38: {c.get('ta6_ta9', 0)} carry TA6 (*36) or TA9 (*37) in the GRCh38 call set, alleles the "
+                  f"GRCh37 phase 3 panel has no record for (it holds the repeat as one biallelic C>CAT site); "
+                  f"{c.get('other', 0)} differ in the genotypes the two call sets hold for the same person."]
     return "\n".join(lines) + "\n"
 
 
@@ -113,6 +146,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--shared", type=Path, default=None)
     ap.add_argument("--json", type=Path, default=None, help="also write the figures as JSON")
+    ap.add_argument("--before", type=Path, default=None, help="figures (--json) of an older checkout to compare")
     args = ap.parse_args(argv)
     shared = args.shared or shared_data_dir()
     if shared is None:
@@ -121,7 +155,8 @@ def main(argv: list[str] | None = None) -> int:
     genes = sorted(p.name.removesuffix(".vcf.gz") for p in (shared / "1kgp" / "GRCh37").glob("*.vcf.gz"))
     t = time.perf_counter()
     rows = [gene_figures(shared, g) for g in genes]
-    print(markdown(rows, time.perf_counter() - t))
+    before = json.loads(args.before.read_text(encoding="utf-8")) if args.before else None
+    print(markdown(rows, time.perf_counter() - t, before))
     if args.json:
         args.json.write_text(json.dumps(rows, indent=1, sort_keys=True) + "\n", encoding="utf-8")
     return 0

@@ -19,6 +19,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 
+import numpy as np
+
 from pgxannot.kb.pgx import GeneTable, Position
 from pgxannot.pgx.model import GeneCall
 from pgxannot.vcf.model import SiteStatus
@@ -53,9 +55,8 @@ def not_assessable(table: GeneTable, positions: Sequence[int]) -> tuple[str, ...
     """Alleles whose definition has a non-reference cell at any of ``positions`` (definition order)."""
     if not positions:
         return ()
-    cols = list(positions)
-    hit = table.variant_def[:, cols].any(axis=1)
-    return tuple(name for name, h in zip(table.allele_names, hit, strict=True) if h)
+    hit = np.flatnonzero(table.variant_def[:, list(positions)].any(axis=1))
+    return tuple(table.allele_names[int(i)] for i in hit)
 
 
 def _shown(items: Sequence[str]) -> str:
