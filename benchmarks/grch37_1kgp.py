@@ -29,7 +29,8 @@ sys.path.insert(0, str(ROOT / "src"))
 
 from pgxannot.paths import shared_data_dir  # noqa: E402
 from pgxannot.pgx import call_samples, pgx_sites  # noqa: E402
-from pgxannot.vcf.reader import read_site_genotypes  # noqa: E402
+from pgxannot.vcf.header import inspect_vcf  # noqa: E402
+from pgxannot.vcf.sites import read_site_genotypes  # noqa: E402
 
 # the UGT1A1 promoter TA repeat (rs3064744) in both builds
 TA_REPEAT = {"GRCh38": ("chr2", 233760233), "GRCh37": ("chr2", 234668879)}
@@ -71,8 +72,6 @@ def gene_figures(shared: Path, gene: str) -> dict:
                  "not_called": st["not_called"], "positions_read": len(sg37.sites)}
     if not v38.is_file():
         return out
-    from pgxannot.vcf.reader import inspect_vcf
-
     in38 = set(inspect_vcf(v38, check_integrity=False).samples)
     common = [s for s in c37 if s in in38]
     c38, sg38 = _calls(v38, gene, "GRCh38", common)

@@ -10,7 +10,7 @@ import pytest
 import pgxannot.pgx.caller as caller
 from pgxannot.kb.pgx import gene_table
 from pgxannot.pgx import call_samples, pgx_sites
-from pgxannot.vcf.reader import read_site_genotypes
+from pgxannot.vcf.sites import read_site_genotypes
 
 HEADER = "##fileformat=VCFv4.2\n##FORMAT=<ID=GT,Number=1,Type=String,Description=\"Genotype\">\n"
 # 1000 Genomes samples in both panels, one per kind of UGT1A1 call (GRCh38 30x calls, same people):
