@@ -84,6 +84,8 @@ def run_gene(gene: str, max_pairs: int | None, seed: int) -> list[Tally]:
     t = gene_table(gene)
     codes = haplotype_codes(t)
     names = {n: i for i, n in enumerate(t.allele_names)}
+    for i, n in enumerate(t.allele_names):  # suballeles (SLCO1B1 *45.001) are reported by their parent
+        names.setdefault(t.display_name(n), i)
     n_a = len(t.allele_names)
     pairs = list(itertools.combinations_with_replacement(range(n_a), 2))
     if max_pairs is not None and len(pairs) > max_pairs:
@@ -95,8 +97,8 @@ def run_gene(gene: str, max_pairs: int | None, seed: int) -> list[Tally]:
         calls = call_samples(sg, genes=[gene], sexes={s: "female" for s in sg.samples})
         for (i, j), s in zip(pairs, sg.samples, strict=True):
             call = calls[s][0]
-            truth = sort_alleles(t, (t.allele_names[i], t.allele_names[j]))
-            if t.unphased_mode == "lowest_two" and (not phased or (len(call.candidates) == 1 and call.extra.get(
+            truth = sort_alleles(t, (t.display_name(t.allele_names[i]), t.display_name(t.allele_names[j])))
+            if t.matching == "lowest_function" and (not phased or (len(call.candidates) == 1 and call.extra.get(
                     "alleles_found") is not None)):
                 ref = t.reference_allele
                 truth = sort_alleles(t, lowest_two(gene, [x for x in truth if x != ref]))
@@ -106,7 +108,7 @@ def run_gene(gene: str, max_pairs: int | None, seed: int) -> list[Tally]:
                 tally.exact += 1
             elif truth in got:
                 tally.tie += 1
-            elif (got and all(_same_genotype(t, codes, names, g, truth, phased) for g in got)) or (got and t.unphased_mode == "lowest_two" and all(
+            elif (got and all(_same_genotype(t, codes, names, g, truth, phased) for g in got)) or (got and t.matching == "lowest_function" and all(
                     d.phenotype == call.candidates[0].phenotype for d in call.candidates)):
                 tally.indistinguishable += 1
             else:

@@ -19,6 +19,7 @@ import yaml
 
 from pgxannot.errors import ConfigError, SampleSheetError
 from pgxannot.paths import bundled_root
+from pgxannot.vcf.genome import normalize_sex
 
 REQUIRED_COLUMNS = ("sample", "vcf")
 OPTIONAL_COLUMNS = (
@@ -224,14 +225,8 @@ def _row(rec: dict[str, str], *, path: Path, line: int, bases: list[Path], seen:
         raise SampleSheetError(f"sample '{sample}' has no VCF", path=path, where=where)
     vcfs = tuple(_resolve(v.strip(), sheet=path, line=line, column="vcf", bases=bases)
                  for v in rec["vcf"].split(";") if v.strip())
-    sex = (rec.get("sex") or "unknown").lower()
-    if sex in ("f", "female"):
-        sex = "female"
-    elif sex in ("m", "male"):
-        sex = "male"
-    elif sex in ("", "unknown", "u", "na", "nan"):
-        sex = "unknown"
-    else:
+    sex = normalize_sex(rec.get("sex"))
+    if sex is None:
         raise SampleSheetError(f"sex '{rec.get('sex')}' is not female, male or unknown", path=path, where=where)
     sf = (rec.get("secondary_findings") or "yes").lower()
     if sf not in ("yes", "no", "true", "false", "y", "n"):

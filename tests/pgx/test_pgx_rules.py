@@ -171,3 +171,25 @@ def test_haploid_genotype_on_an_autosome_is_not_called():
                        status=np.full(n, SiteStatus.VARIANT, np.int8))
     (call,) = [c for c in call_samples(sg, genes=["CYP2C19"])["S"] if c.gene == "CYP2C19"]
     assert call.status == "not_called" and "haploid" in call.reason
+
+
+def test_g6pd_chatham_is_called_deficient():
+    # regression (#17): rs5030869 shares chrX:154532990 with an ignored deletion and was
+    # dropped from the tables; Chatham/Chatham was called B (reference)/B (reference), Normal
+    p = pos_of("G6PD", 154532990)
+    sg = make_sg("G6PD", {"f": {p: "1/1"}, "fhet": {p: "0/1"}, "m": {p: "1"}})
+    for i in range(len(sg.sites)):
+        if sg.sites[i].pos != p:
+            sg.gt[i, 2] = (0, -2)
+    calls = one(sg, "G6PD", sexes={"f": "female", "fhet": "female", "m": "male"})
+    assert calls["f"].diplotypes == ("Chatham/Chatham",) and calls["f"].phenotype == "Deficient"
+    assert calls["fhet"].diplotypes == ("B (reference)/Chatham",) and calls["fhet"].phenotype == "Variable"
+    assert calls["m"].diplotypes == ("Chatham",) and calls["m"].phenotype == "Deficient"
+
+
+def test_ryr1_c14509_is_found():
+    # regression (#17): chr19:38580126 C>G shares its coordinate with an ignored deletion
+    p = pos_of("RYR1", 38580126)
+    c = one(make_sg("RYR1", {"s": {p: "0/1"}}), "RYR1")["s"]
+    assert c.diplotypes == ("Reference/c.14509C>G",)
+    assert any("38580126:C:G het" in v for v in c.variants)

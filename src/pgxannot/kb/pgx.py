@@ -1,6 +1,19 @@
 """The bundled PGx tables (``resources/pgx/``) as immutable, array-ready objects.
 
-Built by :mod:`pgxannot.kb.build.pgx`; loaded once per process.
+Built by :mod:`pgxannot.kb.build.pgx`; loaded once per process. Each gene table also
+carries the gene's *behaviour* as data, so that callers never branch on a gene's name:
+
+* ``ploidy``: ``diploid``; ``x_linked`` (hemizygous in males: G6PD); ``mitochondrial``
+  (haploid, heteroplasmy possible: MT-RNR1);
+* ``outside_call``: ``always`` (never called from a VCF: CYP2D6, HLA-A, HLA-B),
+  ``when_uncovered`` (an outside call is asked for when the VCF has no records there:
+  MT-RNR1) or ``never``;
+* ``matching``: ``diplotype`` or ``lowest_function`` (DPYD, RYR1: unphased data lists the
+  variant alleles found and the phenotype follows the two lowest-function ones);
+* ``lookup``: what CPIC recommendations are keyed by (``phenotype``, ``activity_score``,
+  ``allele_status``);
+* ``allele_syntax``: how outside-call files name the alleles (``definition``, ``hla``,
+  ``mitochondrial``, ``star_copies``).
 """
 
 from __future__ import annotations
@@ -9,6 +22,7 @@ import json
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
+from typing import Any, Literal
 
 import numpy as np
 
@@ -41,6 +55,13 @@ class Position:
         return (self.ref, *self.alts)
 
 
+Ploidy = Literal["diploid", "x_linked", "mitochondrial"]
+OutsideCall = Literal["always", "when_uncovered", "never"]
+Matching = Literal["diplotype", "lowest_function"]
+Lookup = Literal["phenotype", "activity_score", "allele_status"]
+AlleleSyntax = Literal["definition", "hla", "mitochondrial", "star_copies"]
+
+
 @dataclass(frozen=True)
 class AlleleInfo:
     function: str | None
@@ -52,7 +73,6 @@ class AlleleInfo:
 class GeneTable:
     gene: str
     chrom: str | None
-    vcf_callable: bool
     reference_allele: str | None
     positions: tuple[Position, ...]
     allele_names: tuple[str, ...]
@@ -62,15 +82,28 @@ class GeneTable:
     required_positions: frozenset[int]
     unphased_priorities: tuple[tuple[frozenset[str], str], ...]
     undocumented_as_reference: bool
-    unphased_mode: str  # "diplotype" | "lowest_two" | "mito"
     phenotype_alleles: dict[str, AlleleInfo] = field(hash=False, compare=False)
     pairs: dict[str, tuple[str | None, str | None, str | None]] = field(hash=False, compare=False)
     single: dict[str, tuple[str | None, str | None, str | None]] = field(hash=False, compare=False)
-    lookup: str = "phenotype"  # "phenotype" | "activity_score" | "allele_status"
+    lookup: Lookup = "phenotype"
+    ploidy: Ploidy = "diploid"
+    outside_call: OutsideCall = "never"
+    matching: Matching = "diplotype"
+    allele_syntax: AlleleSyntax = "definition"
+    suballeles: dict[str, str] = field(default_factory=dict, hash=False, compare=False)  # "*45.001" -> "*45"
     activity_bands: tuple[tuple[float, float | None, str], ...] = ()
     status_alleles: tuple[str, ...] = ()
     summary_alleles: tuple[str, ...] = ()
     definitions_version: str | None = None
+
+    @property
+    def vcf_callable(self) -> bool:
+        """False for genes only ever called elsewhere (outside calls)."""
+        return self.outside_call != "always"
+
+    def display_name(self, allele: str) -> str:
+        """The name reports use for a definition allele (a suballele by its parent's name)."""
+        return self.suballeles.get(allele, allele)
 
     @property
     def order(self) -> dict[str, int]:
@@ -104,16 +137,17 @@ def pgx_resources() -> Path:
 
 
 @cache
-def index() -> dict[str, object]:
-    return json.loads((pgx_resources() / "index.json").read_text(encoding="utf-8"))
+def index() -> dict[str, Any]:
+    data: dict[str, Any] = json.loads((pgx_resources() / "index.json").read_text(encoding="utf-8"))
+    return data
 
 
 def vcf_genes() -> tuple[str, ...]:
-    return tuple(index()["vcf_genes"])  # type: ignore[arg-type]
+    return tuple(str(g) for g in index()["vcf_genes"])
 
 
 def report_genes() -> tuple[str, ...]:
-    return tuple(sorted(index()["always_report"]))  # type: ignore[arg-type]
+    return tuple(sorted(str(g) for g in index()["always_report"]))
 
 
 def _codes_for(defn: str, pos: Position) -> int:
@@ -157,17 +191,21 @@ def gene_table(gene: str) -> GeneTable:
     pa = {n: AlleleInfo(v.get("function"), v.get("activity"), v.get("key"))
           for n, v in d.get("phenotype_alleles", {}).items()}
     return GeneTable(
-        gene=gene, chrom=chrom, vcf_callable=bool(d.get("vcf_callable")),
+        gene=gene, chrom=chrom,
         reference_allele=d.get("reference_allele"), positions=positions,
         allele_names=tuple(a["name"] for a in alleles), masks=masks, defined=defined, variant_def=variant,
         required_positions=frozenset(d.get("required_positions", [])),
         unphased_priorities=tuple((frozenset(p["list"]), p["pick"]) for p in d.get("unphased_priorities", [])),
         undocumented_as_reference=bool(d.get("undocumented_as_reference")),
-        unphased_mode=d.get("unphased_mode", "diplotype"),
         phenotype_alleles=pa,
         pairs={k: tuple(v) for k, v in d.get("pairs", {}).items()},  # type: ignore[misc]
         single={k: tuple(v) for k, v in d.get("single", {}).items()},  # type: ignore[misc]
         lookup=d.get("lookup", "phenotype"),
+        ploidy=d.get("ploidy", "diploid"),
+        outside_call=d.get("outside_call", "never"),
+        matching=d.get("matching", "diplotype"),
+        allele_syntax=d.get("allele_syntax", "definition"),
+        suballeles=dict(d.get("suballeles", {})),
         activity_bands=tuple((b[0], b[1], b[2]) for b in d.get("activity_bands", [])),
         status_alleles=tuple(d.get("status_alleles", [])),
         summary_alleles=tuple(d.get("summary_alleles", [])),

@@ -5,31 +5,36 @@ canonicalised (unphased heterozygous sites sorted; a single phase block oriented
 grouped: every distinct pattern is called once and its frozen :class:`GeneCall` is shared
 by all samples showing it. A cohort of thousands of samples has only a few hundred
 patterns per gene.
+
+How a gene is called follows its table (:class:`~pgxannot.kb.pgx.GeneTable`): its ploidy
+(diploid, X-linked, mitochondrial), whether it needs an outside call, and its matching
+mode (diplotypes, or the lowest-function alleles for DPYD and RYR1). No gene is named here.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from pgxannot.errors import ConfigError
 from pgxannot.kb.pgx import GeneTable, gene_table, report_genes
 from pgxannot.pgx import grch37
-from pgxannot.pgx.matcher import MISSING_CODE, UNDOCUMENTED, match_pattern, variant_alleles_found
-from pgxannot.pgx.model import Diplotype, GeneCall
-from pgxannot.pgx.phenotype import describe, lowest_two, sort_alleles
+from pgxannot.pgx.lowest import lowest_function_call, partial_alleles
+from pgxannot.pgx.matcher import MISSING_CODE, UNDOCUMENTED, match_pattern
+from pgxannot.pgx.model import CallStatus, Diplotype, GeneCall
+from pgxannot.pgx.phenotype import describe, sort_alleles
+from pgxannot.vcf.genome import BUILDS, normalize_sex
 from pgxannot.vcf.model import HAPLOID, MISSING, Site, SiteGenotypes, SiteStatus
 
-BUILDS = ("GRCh38", "GRCh37")
-SEX_CODES = {"female": 1, "f": 1, "male": 2, "m": 2}
 _HAPLOID_CODE = -2
+_SEX_CODE = {"female": 1, "male": 2}  # anything else: 0 (unknown)
 
 
 def _check_build(build: str) -> None:
     if build not in BUILDS:
-        raise ConfigError(f"unknown reference build {build!r}", hint="use GRCh38 or GRCh37")
+        raise ConfigError(f"unknown reference build {build!r}", hint=f"use {' or '.join(BUILDS)}")
 
 
 def _genes(genes: Iterable[str] | None) -> tuple[str, ...]:
@@ -98,8 +103,9 @@ def _not_called(gene: str, reason: str, missing: tuple[str, ...] = (), warnings:
 
 def outside_needed(gene: str) -> GeneCall:
     """Placeholder for genes that need a call made elsewhere."""
-    if gene == "MT-RNR1":
-        reason = "no chrM records in the VCF; provide an MT-RNR1 outside call"
+    table = gene_table(gene)
+    if table.outside_call == "when_uncovered":
+        reason = f"no {table.chrom} records in the VCF; provide an {gene} outside call"
     else:
         reason = f"{gene} cannot be called from a VCF; provide an outside call"
     return _not_called(gene, reason)
@@ -182,9 +188,9 @@ def call_samples(sg: SiteGenotypes, *, sexes: Mapping[str, str] | None = None,
     """Call every gene for every sample of ``sg``; genes needing outside calls are listed as such."""
     _check_build(build)
     wanted = _genes(genes)
-    n = len(sg.samples)
     sexes = sexes or {}
-    sex = np.array([SEX_CODES.get(str(sexes.get(s, "unknown")).lower(), 0) for s in sg.samples], dtype=np.int64)
+    sex = np.array([_SEX_CODE.get(normalize_sex(str(sexes.get(s, "unknown"))) or "", 0) for s in sg.samples],
+                   dtype=np.int64)
     out: dict[str, list[GeneCall]] = {s: [] for s in sg.samples}
     for gene in wanted:
         table = gene_table(gene)
@@ -196,7 +202,6 @@ def call_samples(sg: SiteGenotypes, *, sexes: Mapping[str, str] | None = None,
         calls = _call_gene(sg, table, sex, missing_as_reference, build)
         for s, c in zip(sg.samples, calls, strict=True):
             out[s].append(c)
-    assert all(len(v) == len(wanted) for v in out.values()) or n == 0
     return out
 
 
@@ -206,13 +211,13 @@ def _call_gene(sg: SiteGenotypes, table: GeneTable, sex: np.ndarray, missing_as_
     gene = table.gene
     c1, c2, ph, ps, ctx, covered = _translate(sg, table, build, missing_as_reference)
     if not covered:
-        if gene == "MT-RNR1":
+        if table.outside_call == "when_uncovered":
             return [outside_needed(gene)] * n
         call = _not_called(gene, f"no VCF records cover {gene} positions",
                            tuple(x for x in ctx.labels if x not in set(ctx.unmapped)))
         return [grch37.with_gaps(call, table, ctx.unmapped_idx, ctx.unconfirmed_idx, ctx.labels)] * n
     a, b, blk = _canonical(c1, c2, ph, ps)
-    sexcol = sex if gene == "G6PD" else np.zeros(n, dtype=np.int64)
+    sexcol = sex if table.ploidy == "x_linked" else np.zeros(n, dtype=np.int64)
     keys = np.concatenate([a.T.astype(np.int64), b.T.astype(np.int64), blk.T, sexcol[:, None]], axis=1)
     uniq, inverse = np.unique(keys, axis=0, return_inverse=True)
     npos = len(table.positions)
@@ -236,139 +241,223 @@ def _variants(ctx: _GeneContext, h1: np.ndarray, h2: np.ndarray | None, present:
     return tuple(out)
 
 
+# ------------------------------------------------------------ one genotype pattern
+
+
+@dataclass
+class _Work:
+    """One pattern on its way to a call: codes per position and what was noted so far."""
+
+    h1: np.ndarray
+    h2: np.ndarray
+    blk: np.ndarray
+    sex: int  # 1 female, 2 male, 0 unknown (only set for X-linked genes)
+    haploid_pos: np.ndarray
+    present: np.ndarray
+    missing_labels: tuple[str, ...]
+    warnings: list[str] = field(default_factory=list)
+    extra: dict[str, object] = field(default_factory=dict)
+    haploid: bool = False
+    variants: tuple[str, ...] = ()
+
+    @property
+    def hb(self) -> np.ndarray | None:
+        """The second haplotype, None for a haploid (hemizygous, mitochondrial) pattern."""
+        return None if self.haploid else self.h2
+
+    def stop(self, gene: str, reason: str) -> GeneCall:
+        return _not_called(gene, reason, self.missing_labels, tuple(self.warnings))
+
+
+_Step = Callable[[_GeneContext, _Work], GeneCall | None]
+
+
 def _call_pattern(ctx: _GeneContext, h1: np.ndarray, h2: np.ndarray, blk: np.ndarray, sex: int) -> GeneCall:
-    t = ctx.table
-    gene = t.gene
-    warnings: list[str] = []
-    extra: dict[str, object] = {}
-    h1 = h1.copy()
-    h2 = h2.copy()
+    """Call one pattern: checks that may stop it, ploidy, then the gene's matching mode."""
+    w = _start(ctx, h1, h2, blk, sex)
+    steps: tuple[_Step, ...] = (_check_present, _check_undocumented, _check_required, _resolve_ploidy)
+    for step in steps:
+        stopped = step(ctx, w)
+        if stopped is not None:
+            return stopped
+    w.variants = _variants(ctx, w.h1, w.hb, w.present)
+    if w.missing_labels:
+        w.warnings.append(f"{len(w.missing_labels)} of {len(ctx.table.positions)} {ctx.table.gene} positions "
+                          "missing: alleles defined there could not be assessed")
+    if ctx.table.matching == "lowest_function" and w.hb is not None and not _effectively_phased(w):
+        return _finish_lowest(ctx, w)
+    return _match_diplotypes(ctx, w)
+
+
+def _start(ctx: _GeneContext, h1: np.ndarray, h2: np.ndarray, blk: np.ndarray, sex: int) -> _Work:
+    """Missing positions (named as ``chr:pos`` of the run's build) and the run-wide notes."""
     haploid_pos = h2 == _HAPLOID_CODE
     missing = (h1 == MISSING_CODE) | ((h2 == MISSING_CODE) & ~haploid_pos)
-    present = ~missing
     # positions with no coordinate in the run's build are not "chr:pos" of that build: they
     # are named in a warning, never in missing_positions (the contract's chr:pos list)
     unmapped = set(ctx.unmapped)
-    missing_labels = tuple(ctx.labels[j] for j in np.flatnonzero(missing) if ctx.labels[j] not in unmapped)
+    labels = tuple(ctx.labels[j] for j in np.flatnonzero(missing) if ctx.labels[j] not in unmapped)
+    w = _Work(h1.copy(), h2.copy(), blk, sex, haploid_pos, ~missing, labels)
+    gene = ctx.table.gene
     if ctx.assumed_reference:
-        warnings.append(f"{len(ctx.assumed_reference)} {gene} position(s) absent from the VCF were assumed "
-                        "to be reference (missing_positions_as_reference)")
-    if not present.any():
-        return _not_called(gene, f"no genotype at any {gene} position", missing_labels, tuple(warnings))
-    undoc = present & ((h1 == UNDOCUMENTED) | (h2 == UNDOCUMENTED))
-    if undoc.any():
-        where = ", ".join(ctx.labels[j] for j in np.flatnonzero(undoc))
-        if not t.undocumented_as_reference:
-            return _not_called(gene, f"allele not in the {gene} definitions at {where}; the gene cannot be called",
-                               missing_labels, tuple(warnings))
-        h1[undoc & (h1 == UNDOCUMENTED)] = 0
-        h2[undoc & (h2 == UNDOCUMENTED)] = 0
-        warnings.append(f"allele not in the definitions at {where} treated as reference (as PharmCAT does for {gene})")
-    req_missing = [ctx.labels[j] for j in np.flatnonzero(missing) if t.positions[j].pos in t.required_positions]
-    if req_missing:
-        return _not_called(gene, f"required {gene} position(s) missing: {', '.join(req_missing)}",
-                           missing_labels, tuple(warnings))
+        w.warnings.append(f"{len(ctx.assumed_reference)} {gene} position(s) absent from the VCF were assumed "
+                          "to be reference (missing_positions_as_reference)")
+    return w
 
-    haploid = bool(haploid_pos[present].all())
-    if haploid_pos[present].any() and not haploid:
-        dip = present & ~haploid_pos
-        if (h1[dip] == h2[dip]).all():  # e.g. positions assumed reference around haploid calls
-            haploid = True
-            h2 = np.where(dip, _HAPLOID_CODE, h2)
-    if haploid_pos[present].any() and not haploid:
-        return _not_called(gene, f"mixed haploid and diploid genotypes across {gene} positions",
-                           missing_labels, tuple(warnings))
-    hom = bool((h1[present] == h2[present]).all())
-    if t.unphased_mode == "mito" and not haploid:
-        het = present & (h1 != h2)
-        if het.any():
-            warnings.append("heteroplasmy (heterozygous call) at " + ", ".join(ctx.labels[j] for j in np.flatnonzero(het))
-                            + "; the variant allele is reported")
-            h1 = np.where(het, np.maximum(h1, h2), h1)
-        haploid = True
-    if gene == "G6PD" and not haploid:
-        if sex == 2 and hom:
-            haploid = True
-        elif sex == 2:
-            warnings.append("heterozygous chrX genotype in a male sample; called as two X copies")
-        elif sex == 0:
-            warnings.append("sex unknown: G6PD called as two X copies; for a male the phenotype follows one allele")
-    if haploid and gene not in ("G6PD", "MT-RNR1"):
+
+def _check_present(ctx: _GeneContext, w: _Work) -> GeneCall | None:
+    if not w.present.any():
+        return w.stop(ctx.table.gene, f"no genotype at any {ctx.table.gene} position")
+    return None
+
+
+def _check_undocumented(ctx: _GeneContext, w: _Work) -> GeneCall | None:
+    """Alleles the definitions do not know: no call, or reference where PharmCAT does so."""
+    t = ctx.table
+    undoc = w.present & ((w.h1 == UNDOCUMENTED) | (w.h2 == UNDOCUMENTED))
+    if not undoc.any():
+        return None
+    where = ", ".join(ctx.labels[j] for j in np.flatnonzero(undoc))
+    if not t.undocumented_as_reference:
+        return w.stop(t.gene, f"allele not in the {t.gene} definitions at {where}; the gene cannot be called")
+    w.h1[undoc & (w.h1 == UNDOCUMENTED)] = 0
+    w.h2[undoc & (w.h2 == UNDOCUMENTED)] = 0
+    w.warnings.append(f"allele not in the definitions at {where} treated as reference (as PharmCAT does for {t.gene})")
+    return None
+
+
+def _check_required(ctx: _GeneContext, w: _Work) -> GeneCall | None:
+    t = ctx.table
+    req_missing = [ctx.labels[j] for j in np.flatnonzero(~w.present) if t.positions[j].pos in t.required_positions]
+    if req_missing:
+        return w.stop(t.gene, f"required {t.gene} position(s) missing: {', '.join(req_missing)}")
+    return None
+
+
+def _resolve_ploidy(ctx: _GeneContext, w: _Work) -> GeneCall | None:
+    """Haploid or diploid, from the genotypes and the gene's ploidy (sex for X-linked genes)."""
+    hp = w.haploid_pos[w.present]
+    haploid = bool(hp.all())
+    if hp.any() and not haploid:
+        dip = w.present & ~w.haploid_pos
+        if not (w.h1[dip] == w.h2[dip]).all():
+            return w.stop(ctx.table.gene, f"mixed haploid and diploid genotypes across {ctx.table.gene} positions")
+        haploid = True  # e.g. positions assumed reference around haploid calls
+        w.h2 = np.where(dip, _HAPLOID_CODE, w.h2)
+    return _PLOIDY[ctx.table.ploidy](ctx, w, haploid)
+
+
+def _diploid(ctx: _GeneContext, w: _Work, haploid: bool) -> GeneCall | None:
+    if haploid:
         # an autosomal gene has two copies: a haploid GT there is a caller artefact (or a
         # deletion of the other copy, which a VCF genotype cannot show); never guess a diplotype
-        return _not_called(gene, f"haploid genotype(s) at autosomal {gene} positions: a diplotype needs two "
-                           "allele calls; check the variant caller's ploidy settings", missing_labels,
-                           tuple(warnings))
-    hb = None if haploid else h2
-    variants = _variants(ctx, h1, hb, present)
-    if missing_labels:
-        warnings.append(f"{len(missing_labels)} of {len(t.positions)} {gene} positions missing: alleles defined "
-                        "there could not be assessed")
-
-    het_pos = present & (h1 != h2) if hb is not None else np.zeros_like(present)
-    blocks_used = {int(x) for x in blk[het_pos]}
-    effectively_phased = int(het_pos.sum()) <= 1 or (-1 not in blocks_used and len(blocks_used) == 1)
-    if t.unphased_mode == "lowest_two" and hb is not None and not effectively_phased:
-        found = variant_alleles_found(t, h1, hb, present)
-        pair = lowest_two(gene, found)
-        dip = describe(gene, pair)
-        extra["alleles_found"] = list(sort_alleles(t, found))
-        if len(found) > 0:
-            warnings.append(f"unphased {gene} data: variant alleles found: {', '.join(sort_alleles(t, found))}; "
-                            "phenotype from the two lowest-function alleles (CPIC)")
-        return _finish(gene, (dip,), missing_labels, variants, warnings, extra)
-
-    m = match_pattern(t, h1, hb, blk, present)
-    if not m.pairs:
-        if t.unphased_mode == "lowest_two" and hb is not None:
-            return _phased_lowest(ctx, h1, hb, blk, present, missing_labels, variants, warnings, extra)
-        return GeneCall(gene=gene, status="not_called", candidates=(), phenotype=None, activity_score=None,
-                        missing_positions=missing_labels, source="vcf",
-                        reason=f"the {gene} genotypes match no combination of defined alleles "
-                               "(possibly a novel or combined allele)",
-                        variants=variants, warnings=tuple(warnings))
-    names = [tuple(t.allele_names[i] for i in p) for p in m.pairs]
-    if t.unphased_priorities and not effectively_phased and len(m.all_pairs) > 1:
-        # PharmCAT's unphased priorities (NAT2) choose among all diplotypes that fit
-        every = [tuple(t.allele_names[i] for i in p) for p in m.all_pairs]
-        dnames = {"/".join(sort_alleles(t, n)): n for n in every}
-        for options, pick in t.unphased_priorities:
-            if set(dnames) == options and pick in dnames:
-                warnings.append(f"unphased {gene} tie {' or '.join(sorted(options))} resolved to {pick} "
-                                "(PharmCAT unphased priority)")
-                names = [dnames[pick]]
-                break
-    cands = sorted({describe(gene, n) for n in names}, key=lambda d: [t.order.get(a, 0) for a in d.alleles])
-    extra["match_score"] = m.score
-    return _finish(gene, tuple(cands), missing_labels, variants, warnings, extra)
+        return w.stop(ctx.table.gene, f"haploid genotype(s) at autosomal {ctx.table.gene} positions: a diplotype "
+                      "needs two allele calls; check the variant caller's ploidy settings")
+    return None
 
 
-def _phased_lowest(ctx: _GeneContext, h1: np.ndarray, h2: np.ndarray, blk: np.ndarray, present: np.ndarray,
-                   missing_labels: tuple[str, ...], variants: tuple[str, ...], warnings: list[str],
-                   extra: dict[str, object]) -> GeneCall:
-    """DPYD/RYR1 phased with several variants on one haplotype: lowest-function allele per haplotype."""
+def _x_linked(ctx: _GeneContext, w: _Work, haploid: bool) -> GeneCall | None:
+    """Hemizygous in males (a homozygous male call is one allele); two copies otherwise."""
+    if not haploid:
+        hom = bool((w.h1[w.present] == w.h2[w.present]).all())
+        if w.sex == 2 and hom:
+            haploid = True
+        elif w.sex == 2:
+            w.warnings.append("heterozygous chrX genotype in a male sample; called as two X copies")
+        elif w.sex == 0:
+            w.warnings.append(f"sex unknown: {ctx.table.gene} called as two X copies; for a male the phenotype "
+                              "follows one allele")
+    w.haploid = haploid
+    return None
+
+
+def _mitochondrial(ctx: _GeneContext, w: _Work, haploid: bool) -> GeneCall | None:
+    """One copy; a heterozygous call is heteroplasmy and reports the variant allele."""
+    if not haploid:
+        het = w.present & (w.h1 != w.h2)
+        if het.any():
+            w.warnings.append("heteroplasmy (heterozygous call) at " + ", ".join(ctx.labels[j] for j in np.flatnonzero(het))
+                              + "; the variant allele is reported")
+            w.h1 = np.where(het, np.maximum(w.h1, w.h2), w.h1)
+    w.haploid = True
+    return None
+
+
+_PLOIDY: dict[str, Callable[[_GeneContext, _Work, bool], GeneCall | None]] = {
+    "diploid": _diploid, "x_linked": _x_linked, "mitochondrial": _mitochondrial,
+}
+
+
+def _effectively_phased(w: _Work) -> bool:
+    """At most one heterozygous position, or every heterozygous position in one phase block."""
+    if w.hb is None:
+        return True
+    het_pos = w.present & (w.h1 != w.hb)
+    blocks_used = {int(x) for x in w.blk[het_pos]}
+    return int(het_pos.sum()) <= 1 or (-1 not in blocks_used and len(blocks_used) == 1)
+
+
+def _match_diplotypes(ctx: _GeneContext, w: _Work) -> GeneCall:
+    """Best-scoring pairs of named alleles (PharmCAT's matcher), NAT2-style priorities applied."""
     t = ctx.table
-    gene = t.gene
-    per_hap = [variant_alleles_found(t, h, None, present) for h in (h1, h2)]
-    pick = tuple(lowest_two(gene, f)[0] for f in per_hap)
-    dip = describe(gene, pick)
-    extra["haplotypes"] = [" + ".join(sort_alleles(t, f)) or t.reference_allele for f in per_hap]
-    warnings.append(f"{gene} haplotypes carry several variants ({' / '.join(extra['haplotypes'])}); "  # type: ignore[arg-type]
-                    "each haplotype is represented by its lowest-function allele")
-    return _finish(gene, (dip,), missing_labels, variants, warnings, extra)
+    m = match_pattern(t, w.h1, w.hb, w.blk, w.present)
+    if not m.pairs:
+        if t.matching == "lowest_function" and w.hb is not None:
+            return _finish_lowest(ctx, w, per_haplotype=True)
+        return GeneCall(gene=t.gene, status="not_called", candidates=(), phenotype=None, activity_score=None,
+                        missing_positions=w.missing_labels, source="vcf",
+                        reason=f"the {t.gene} genotypes match no combination of defined alleles "
+                               "(possibly a novel or combined allele)",
+                        variants=w.variants, warnings=tuple(w.warnings))
+    names = [tuple(t.allele_names[i] for i in p) for p in m.pairs]
+    if t.unphased_priorities and not _effectively_phased(w) and len(m.all_pairs) > 1:
+        names = _unphased_priority(t, names, m.all_pairs, w)
+    cands = sorted({describe(t.gene, n) for n in names}, key=lambda d: [t.order.get(a, 0) for a in d.alleles])
+    w.extra["match_score"] = m.score
+    if t.matching == "lowest_function":
+        _note_partial(ctx, w, [a for d in cands for a in d.alleles])
+    return _finish(t.gene, tuple(cands), w)
 
 
-def _finish(gene: str, cands: tuple[Diplotype, ...], missing: tuple[str, ...], variants: tuple[str, ...],
-            warnings: list[str], extra: dict[str, object]) -> GeneCall:
+def _unphased_priority(t: GeneTable, names: list[tuple[str, ...]], all_pairs: tuple[tuple[int, ...], ...],
+                       w: _Work) -> list[tuple[str, ...]]:
+    """PharmCAT's unphased priorities (NAT2) choose among all diplotypes that fit."""
+    every = [tuple(t.allele_names[i] for i in p) for p in all_pairs]
+    dnames = {"/".join(sort_alleles(t, n)): n for n in every}
+    for options, pick in t.unphased_priorities:
+        if set(dnames) == options and pick in dnames:
+            w.warnings.append(f"unphased {t.gene} tie {' or '.join(sorted(options))} resolved to {pick} "
+                              "(PharmCAT unphased priority)")
+            return [dnames[pick]]
+    return names
+
+
+def _finish_lowest(ctx: _GeneContext, w: _Work, *, per_haplotype: bool = False) -> GeneCall:
+    """DPYD/RYR1: the phenotype follows the lowest-function alleles (see :mod:`pgxannot.pgx.lowest`)."""
+    cands, extra, notes = lowest_function_call(ctx.table, ctx.labels, w.h1, w.h2, w.present,
+                                               per_haplotype=per_haplotype)
+    w.extra.update(extra)
+    w.warnings.extend(notes)
+    return _finish(ctx.table.gene, cands, w)
+
+
+def _note_partial(ctx: _GeneContext, w: _Work, alleles: list[str]) -> None:
+    """Name the alleles called on part of their positions (the rest missing) and the ones not assessed."""
+    extra, notes = partial_alleles(ctx.table, ctx.labels, w.present, alleles)
+    w.extra.update(extra)
+    w.warnings.extend(notes)
+
+
+def _finish(gene: str, cands: tuple[Diplotype, ...], w: _Work) -> GeneCall:
     phenos = {d.phenotype for d in cands}
     scores = {d.activity_score for d in cands}
-    status = "called" if len(cands) == 1 else "ambiguous"
+    status: CallStatus = "called" if len(cands) == 1 else "ambiguous"
     reason = None
     if status == "ambiguous":
         reason = (f"{len(cands)} {gene} diplotypes fit the genotypes equally well"
-                  + (" (positions missing)" if missing else " (unphased data)"))
+                  + (" (positions missing)" if w.missing_labels else " (unphased data)"))
     return GeneCall(gene=gene, status=status, candidates=cands,
                     phenotype=phenos.pop() if len(phenos) == 1 else None,
                     activity_score=scores.pop() if len(scores) == 1 else None,
-                    missing_positions=missing, source="vcf", reason=reason, variants=variants,
-                    warnings=tuple(warnings), extra=extra)
+                    missing_positions=w.missing_labels, source="vcf", reason=reason, variants=w.variants,
+                    warnings=tuple(w.warnings), extra=w.extra)

@@ -21,7 +21,7 @@ from pgxannot.pgx.model import Diplotype, GeneCall
 from pgxannot.pgx.phenotype import describe
 
 _HLA = re.compile(r"^\*\d{2,3}(:\d{2,3}){1,3}[A-Z]?$")
-_CYP2D6_XN = re.compile(r"^(\*\d+(?:\.\d+)?)x(\d+|≥\d+|N)$")
+_COPIES = re.compile(r"^(\*\d+(?:\.\d+)?)x(\d+|≥\d+|N)$")
 _MT_SHORT = re.compile(r"^(\d+)([ACGT])>([ACGT])$")
 _SCORE = re.compile(r"^(≥|>=)?\d+(\.\d+)?$")
 
@@ -32,24 +32,24 @@ def _canonical_gene(name: str) -> str | None:
 
 
 def _canonical_allele(gene: str, allele: str) -> str | None:
-    """The allele as the tables name it, or None when unknown."""
+    """The allele as the tables name it, or None when unknown (naming follows the table's syntax)."""
     a = allele.strip()
     t = gene_table(gene)
-    if gene.startswith("HLA-"):
+    if t.allele_syntax == "hla":
         a = a.removeprefix(gene)
         return a if _HLA.match(a) else None
-    if gene == "MT-RNR1":
+    if t.allele_syntax == "mitochondrial":
         m = _MT_SHORT.match(a)
         if m:
             a = f"m.{a}"
         return a if t.known_allele(a) else None
     if t.known_allele(a):
         return a
-    if gene == "CYP2D6":
-        m = _CYP2D6_XN.match(a)
+    if t.allele_syntax == "star_copies":
+        m = _COPIES.match(a)
         if m and t.known_allele(m.group(1)):
             return a
-        if "+" in a and all(t.known_allele(p.strip()) or _CYP2D6_XN.match(p.strip()) for p in a.split("+")):
+        if "+" in a and all(t.known_allele(p.strip()) or _COPIES.match(p.strip()) for p in a.split("+")):
             return " + ".join(p.strip() for p in a.split("+"))
     return None
 
@@ -158,7 +158,7 @@ def merge_outside_calls(vcf_calls: Iterable[GeneCall], outside: Mapping[str, Gen
     """One sample's calls with outside calls overriding VCF calls; every reported gene present once."""
     by_gene = {c.gene: c for c in vcf_calls}
     for gene in report_genes():
-        by_gene.setdefault(gene, outside_needed(gene) if not gene_table(gene).vcf_callable or gene == "MT-RNR1"
+        by_gene.setdefault(gene, outside_needed(gene) if gene_table(gene).outside_call != "never"
                            else GeneCall(gene=gene, status="not_called", candidates=(), phenotype=None,
                                          activity_score=None, missing_positions=(), source="none",
                                          reason=f"no VCF records cover {gene} positions"))

@@ -76,7 +76,7 @@ def _score_value(s: str | None) -> tuple[float, bool] | None:
 def describe(gene: str, alleles: Sequence[str]) -> Diplotype:
     """Build the :class:`Diplotype` for ``alleles`` (one element: hemizygous/haploid)."""
     table = gene_table(gene)
-    alleles = sort_alleles(table, alleles)
+    alleles = sort_alleles(table, [table.display_name(a) for a in alleles])
     name = "/".join(alleles)
     funcs = tuple(_activity(table, a)[0] for a in alleles)
     if table.lookup == "allele_status":
@@ -84,31 +84,33 @@ def describe(gene: str, alleles: Sequence[str]) -> Diplotype:
         status = "; ".join(f"{a} {'positive' if a in present else 'negative'}" for a in table.status_alleles)
         return Diplotype(name, alleles, funcs, status, None, status)
     if table.activity_bands:  # CYP2D6: sum of activity values, banded
-        values = [_score_value(_activity(table, a)[1]) for a in alleles]
-        if any(v is None for v in values) or len(alleles) != 2:
-            return Diplotype(name, alleles, funcs, INDETERMINATE, "n/a", "n/a")
-        total = sum(v[0] for v in values)  # type: ignore[index]
-        ge = any(v[1] for v in values)  # type: ignore[index]
-        score = ("≥" if ge else "") + _fmt(total)
-        pheno = INDETERMINATE
-        for lo, hi, ph in table.activity_bands:
-            if total >= lo and (hi is None or total <= hi):
-                pheno = ph
-        return Diplotype(name, alleles, funcs, pheno, score, score)
-    keys = []
-    for a in alleles:
-        info = table.phenotype_alleles.get(a)
-        keys.append(info.key if info is not None else None)
+        return _banded(table, name, alleles, funcs)
+    infos = [table.phenotype_alleles.get(a) for a in alleles]
     if not table.pairs and not table.single:  # genes without CPIC phenotypes (CYP4F2, IFNL3)
         return Diplotype(name, alleles, funcs, None, None, None)
-    if any(k is None for k in keys):
+    keys = [i.key for i in infos if i is not None and i.key is not None]
+    if len(keys) != len(alleles):
         return Diplotype(name, alleles, funcs, INDETERMINATE, _na_score(table), _indet_key(table))
-    pair_key = keys[0] if len(keys) == 1 else "|".join(sorted(keys))  # type: ignore[arg-type]
-    hit = (table.single if len(keys) == 1 else table.pairs).get(pair_key)  # type: ignore[arg-type]
+    pair_key = keys[0] if len(keys) == 1 else "|".join(sorted(keys))
+    hit = (table.single if len(keys) == 1 else table.pairs).get(pair_key)
     if hit is None:
         return Diplotype(name, alleles, funcs, INDETERMINATE, _na_score(table), _indet_key(table))
     pheno, key, score = hit
     return Diplotype(name, alleles, funcs, pheno, score, key)
+
+
+def _banded(table: GeneTable, name: str, alleles: tuple[str, ...], funcs: tuple[str | None, ...]) -> Diplotype:
+    """Activity score = sum of the two activity values; phenotype from the score bands."""
+    values = [v for v in (_score_value(_activity(table, a)[1]) for a in alleles) if v is not None]
+    if len(values) != len(alleles) or len(alleles) != 2:
+        return Diplotype(name, alleles, funcs, INDETERMINATE, "n/a", "n/a")
+    total = sum(v[0] for v in values)
+    score = ("≥" if any(v[1] for v in values) else "") + _fmt(total)
+    pheno = INDETERMINATE
+    for lo, hi, ph in table.activity_bands:
+        if total >= lo and (hi is None or total <= hi):
+            pheno = ph
+    return Diplotype(name, alleles, funcs, pheno, score, score)
 
 
 def _na_score(table: GeneTable) -> str | None:

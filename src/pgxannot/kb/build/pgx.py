@@ -38,9 +38,18 @@ VCF_GENES = (
 OUTSIDE_GENES = ("CYP2D6", "HLA-A", "HLA-B", "MT-RNR1")
 # PharmCAT sets undocumented alternates to reference for these (toxicity genes).
 UNDOCUMENTED_AS_REFERENCE = ("CACNA1S", "DPYD", "G6PD", "NUDT15", "RYR1", "TPMT")
-# Genes whose unphased calls list every variant and take the two lowest-function alleles.
-LOWEST_TWO_GENES = ("DPYD", "RYR1")
+# Genes whose phenotype follows the lowest-function alleles (CPIC: DPYD; RYR1 likewise):
+# unphased calls list every variant allele found and take the two lowest-function ones.
+LOWEST_FUNCTION_GENES = ("DPYD", "RYR1")
 HLA_STATUS_ALLELES = {"HLA-A": ("*31:01",), "HLA-B": ("*15:02", "*57:01", "*58:01")}
+# Gene behaviour written into every gene table (read by pgxannot.kb.pgx.GeneTable):
+#   ploidy        diploid | x_linked (hemizygous in males) | mitochondrial (haploid): from the chromosome
+#   outside_call  always (never called from a VCF) | when_uncovered (MT-RNR1: chrM is often absent) | never
+#   matching      diplotype | lowest_function
+#   allele_syntax how outside-call files name alleles: definition | hla | mitochondrial | star_copies
+#   lookup        phenotype | activity_score | allele_status (what CPIC recommendations are keyed by)
+ALWAYS_OUTSIDE = ("CYP2D6", "HLA-A", "HLA-B")
+ACTIVITY_SCORE_LOOKUP = ("CYP2C9", "CYP2D6", "DPYD")
 MT_NAME = re.compile(r"^m\.(\d+)([ACGT])>([ACGT])$")
 
 
@@ -186,13 +195,40 @@ def _cyp2d6_bands(results: list[tuple[str, str]]) -> list[list[Any]]:
     return out
 
 
+def _ignored_by(variant: dict[str, Any], ignored: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The exemption that ignores ``variant``: by rsID when the exemption has one, else by HGVS name.
+
+    PharmCAT's rule (``DefinitionExemption.shouldIgnorePosition``); never by coordinate, since a
+    coordinate can hold an ignored indel and a defining SNV (G6PD chrX:154532990, RYR1
+    chr19:38580126).
+    """
+    for ip in ignored:
+        if ip.get("rsid"):
+            if variant.get("rsid") == ip["rsid"]:
+                return ip
+        elif variant.get("chromosomeHgvsName") == ip.get("chromosomeHgvsName"):
+            return ip
+    return None
+
+
+def _ignored_notes(d: dict[str, Any], ex: dict[str, Any], dropped: list[int]) -> list[dict[str, Any]]:
+    """What the exemptions ignore and whether the definitions still carry it."""
+    notes = []
+    for ip in ex.get("ignoredPositions", []):
+        hits = [i for i in dropped if _ignored_by(d["variants"][i], [ip]) is not None]
+        notes.append({"hgvs": ip.get("chromosomeHgvsName"), "rsid": ip.get("rsid"), "pos": ip.get("position"),
+                      "in_definitions": bool(hits)})
+    return notes
+
+
 def _gene_definitions(gene: str, defs_dir: Path, exemptions: dict[str, Any],
                       g37: dict[tuple[str, int], grch37.Entry]) -> dict[str, Any]:
     d = _read_json(defs_dir / f"{gene}_translation.json")
     ex = exemptions.get(gene, {})
-    ignored_pos = {p["position"] for p in ex.get("ignoredPositions", [])}
+    ignored = ex.get("ignoredPositions", [])
     ignored_alleles = set(ex.get("ignoredAlleles", []))
-    keep = [i for i, v in enumerate(d["variants"]) if v["position"] not in ignored_pos]
+    dropped = [i for i, v in enumerate(d["variants"]) if _ignored_by(v, ignored) is not None]
+    keep = [i for i in range(len(d["variants"])) if i not in dropped]
     positions = []
     for i in keep:
         v = d["variants"][i]
@@ -220,10 +256,12 @@ def _gene_definitions(gene: str, defs_dir: Path, exemptions: dict[str, Any],
     return {
         "chrom": d["chromosome"], "definitions_version": d["version"], "genome_build": d["genomeBuild"],
         "reference_allele": reference, "positions": positions, "alleles": alleles,
-        "ignored_positions": sorted(ignored_pos), "ignored_alleles": sorted(ignored_alleles),
+        "ignored_variants": _ignored_notes(d, ex, dropped),
+        "ignored_alleles": [{"name": n, "in_definitions": any(a["name"] == n for a in d["namedAlleles"])}
+                            for n in sorted(ignored_alleles)],
         "required_positions": required, "unphased_priorities": priorities,
         "undocumented_as_reference": gene in UNDOCUMENTED_AS_REFERENCE,
-        "unphased_mode": "lowest_two" if gene in LOWEST_TWO_GENES else "diplotype",
+        "suballeles": dict(sorted((d.get("suballelesMap") or {}).items())),
     }
 
 
@@ -255,10 +293,23 @@ def _mt_rnr1_definitions(names: list[str]) -> dict[str, Any]:
     alleles[0]["def"] = {str(i): p["ref"] for i, p in enumerate(positions)}
     return {
         "chrom": "chrM", "reference_allele": "Reference", "positions": positions, "alleles": alleles,
-        "ignored_positions": [], "ignored_alleles": [], "required_positions": [],
-        "unphased_priorities": [], "undocumented_as_reference": False, "unphased_mode": "mito",
+        "ignored_variants": [], "ignored_alleles": [], "required_positions": [],
+        "unphased_priorities": [], "undocumented_as_reference": False, "suballeles": {},
         "not_vcf_callable_alleles": skipped,
     }
+
+
+def _behaviour(gene: str, chrom: str | None) -> dict[str, Any]:
+    """How the caller, the outside-call reader and the guidance treat ``gene`` (see the constants)."""
+    ploidy = {"chrX": "x_linked", "chrM": "mitochondrial"}.get(chrom or "", "diploid")
+    outside = "always" if gene in ALWAYS_OUTSIDE else "when_uncovered" if ploidy == "mitochondrial" else "never"
+    syntax = ("hla" if gene in HLA_STATUS_ALLELES else "mitochondrial" if ploidy == "mitochondrial"
+              else "star_copies" if gene == "CYP2D6" else "definition")
+    lookup = ("allele_status" if gene in HLA_STATUS_ALLELES
+              else "activity_score" if gene in ACTIVITY_SCORE_LOOKUP else "phenotype")
+    return {"ploidy": ploidy, "outside_call": outside, "vcf_callable": outside != "always",
+            "matching": "lowest_function" if gene in LOWEST_FUNCTION_GENES else "diplotype",
+            "allele_syntax": syntax, "lookup": lookup}
 
 
 def build(shared: Path, out: Path, *, version: str | None = None,
@@ -280,12 +331,9 @@ def build(shared: Path, out: Path, *, version: str | None = None,
         pjson = pheno_dir / f"{gene.replace('-', '_')}.json"
         if gene in VCF_GENES:
             rec.update(_gene_definitions(gene, defs_dir, exemptions, g37))
-            rec["vcf_callable"] = True
         elif gene == "MT-RNR1":
             rec.update(_mt_rnr1_definitions(summary[gene]["alleles"]))
-            rec["vcf_callable"] = True
-        else:
-            rec["vcf_callable"] = False
+        rec.update(_behaviour(gene, rec.get("chrom")))
         names = summary.get(gene, {}).get("alleles", [])
         if pjson.is_file():
             ph = _phenotypes_from_pharmcat(_read_json(pjson))
@@ -307,8 +355,6 @@ def build(shared: Path, out: Path, *, version: str | None = None,
             rec["pairs"], rec["single"] = {}, {}
         if gene in HLA_STATUS_ALLELES:
             rec["status_alleles"] = list(HLA_STATUS_ALLELES[gene])
-        rec["lookup"] = ("allele_status" if gene in HLA_STATUS_ALLELES
-                         else "activity_score" if gene in ("CYP2C9", "CYP2D6", "DPYD") else "phenotype")
         rec["summary_alleles"] = names
         rec["cpic_phenotypes"] = summary.get(gene, {}).get("phenotypes", [])
         genes[gene] = rec
