@@ -230,7 +230,8 @@ def _call_gene(sg: SiteGenotypes, table: GeneTable, sex: np.ndarray, missing_as_
 
 def _variants(ctx: _GeneContext, h1: np.ndarray, h2: np.ndarray | None, present: np.ndarray) -> tuple[str, ...]:
     out = []
-    for j in np.flatnonzero(present):
+    carried = (h1 > 0) if h2 is None else (h1 > 0) | (h2 > 0)
+    for j in np.flatnonzero(present & carried):
         p = ctx.table.positions[j]
         label = ctx.labels[j]
         alleles = p.alleles

@@ -121,27 +121,28 @@ def _indet_key(table: GeneTable) -> str:
     return "n/a" if table.lookup == "activity_score" else INDETERMINATE
 
 
+def allele_rank(table: GeneTable, name: str) -> float:
+    """How low an allele's function is (0 = none): activity value, else the function's words."""
+    info = table.phenotype_alleles.get(name)
+    if info is None:
+        return 1.5
+    v = _score_value(info.activity)
+    if v is not None:
+        return v[0]
+    f = (info.function or "").lower()
+    if "malignant" in f or f.startswith("no function"):
+        return 0.0
+    if "decreased" in f:
+        return 0.5
+    if "uncertain" in f or "unknown" in f:
+        return 0.9
+    return 1.0
+
+
 def lowest_two(gene: str, found: Sequence[str]) -> tuple[str, str]:
     """The two lowest-function alleles of ``found`` (reference fills up): CPIC's DPYD rule."""
     table = gene_table(gene)
     ref = table.reference_allele or ""
-
-    def rank(a: str) -> float:
-        info = table.phenotype_alleles.get(a)
-        if info is None:
-            return 1.5
-        v = _score_value(info.activity)
-        if v is not None:
-            return v[0]
-        f = (info.function or "").lower()
-        if "malignant" in f or f.startswith("no function"):
-            return 0.0
-        if "decreased" in f:
-            return 0.5
-        if "uncertain" in f or "unknown" in f:
-            return 0.9
-        return 1.0
-
-    ordered = sorted(found, key=lambda a: (rank(a), table.order.get(a, 0)))
+    ordered = sorted(found, key=lambda a: (allele_rank(table, a), table.order.get(a, 0)))
     picked = ([*ordered, ref, ref])[:2]
     return picked[0], picked[1]
