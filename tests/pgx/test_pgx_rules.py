@@ -193,3 +193,19 @@ def test_ryr1_c14509_is_found():
     c = one(make_sg("RYR1", {"s": {p: "0/1"}}), "RYR1")["s"]
     assert c.diplotypes == ("Reference/c.14509C>G",)
     assert any("38580126:C:G het" in v for v in c.variants)
+
+
+def test_wobble_cell_matched_by_the_reference_base_does_not_score():
+    # PharmCAT's rule (#17): CYP2B6 *18 is R (A or G) at rs2279343. A *9/*18 sample whose *18
+    # carries G there also fits *6/*18, whose *18 copy would carry the reference A: PharmCAT
+    # scores that cell 0, so the two tie. Counting it made *6/*18 win outright.
+    t = gene_table("CYP2B6")
+    p9, p18, p_r = pos_of("CYP2B6", 41006936), pos_of("CYP2B6", 41012316), pos_of("CYP2B6", 41009358)
+    assert int(t.masks[t.allele_names.index("*18"), [q.pos for q in t.positions].index(p_r)]) == 0b11  # A or G
+    g_on_18 = {p9: "0/1", p_r: "0/1", p18: "0/1"}
+    a_on_18 = {p9: "0/1", p18: "0/1"}
+    calls = one(make_sg("CYP2B6", {"g": g_on_18, "a": a_on_18}), "CYP2B6")
+    assert set(calls["g"].diplotypes) == {"*6/*18", "*9/*18"} and calls["g"].status == "ambiguous"
+    assert calls["a"].diplotypes == ("*9/*18",)
+    phased = one(make_sg("CYP2B6", {"s": {p9: "1|0", p_r: "0|1", p18: "0|1"}}), "CYP2B6")["s"]
+    assert phased.diplotypes == ("*9/*18",)  # phase tells them apart

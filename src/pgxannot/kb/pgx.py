@@ -79,6 +79,7 @@ class GeneTable:
     masks: np.ndarray  # int32 (n_alleles, n_positions): bit k set = allele code k allowed
     defined: np.ndarray  # bool (n_alleles, n_positions): position defined (non-null) in the allele
     variant_def: np.ndarray  # bool (n_alleles, n_positions): defined and not the reference base
+    wobble: np.ndarray  # bool (n_alleles, n_positions): an IUPAC cell allowing more than one VCF allele
     required_positions: frozenset[int]
     unphased_priorities: tuple[tuple[frozenset[str], str], ...]
     undocumented_as_reference: bool
@@ -182,18 +183,20 @@ def gene_table(gene: str) -> GeneTable:
     masks = np.ones((n_a, n_p), dtype=np.int32)  # null = reference (code 0)
     defined = np.zeros((n_a, n_p), dtype=bool)
     variant = np.zeros((n_a, n_p), dtype=bool)
+    wobble = np.zeros((n_a, n_p), dtype=bool)
     for i, a in enumerate(alleles):
         for k, v in a["def"].items():
             j = int(k)
             masks[i, j] = _codes_for(v, positions[j])
             defined[i, j] = True
             variant[i, j] = masks[i, j] != 1
+            wobble[i, j] = bin(int(masks[i, j])).count("1") > 1
     pa = {n: AlleleInfo(v.get("function"), v.get("activity"), v.get("key"))
           for n, v in d.get("phenotype_alleles", {}).items()}
     return GeneTable(
         gene=gene, chrom=chrom,
         reference_allele=d.get("reference_allele"), positions=positions,
-        allele_names=tuple(a["name"] for a in alleles), masks=masks, defined=defined, variant_def=variant,
+        allele_names=tuple(a["name"] for a in alleles), masks=masks, defined=defined, variant_def=variant, wobble=wobble,
         required_positions=frozenset(d.get("required_positions", [])),
         unphased_priorities=tuple((frozenset(p["list"]), p["pick"]) for p in d.get("unphased_priorities", [])),
         undocumented_as_reference=bool(d.get("undocumented_as_reference")),

@@ -10,8 +10,12 @@ Rules (see PharmCAT's Named Allele Matcher 101/201 documentation):
 * a blank cell of a non-reference definition means the reference base;
 * missing positions are removed from every definition; an allele's score is the number
   of its defined cells at the positions present; alleles left with no defined cell drop;
+* a wobble (IUPAC) cell matched by the reference base does not count toward the score,
+  as in PharmCAT (CYP2B6 *18's R at rs2279343: a *9/*18 sample carrying G there ties with
+  *6/*18, whose *18 copy would carry the reference A);
 * a pair (a, b) explains the sample when, within every phase block, a matches one
   haplotype and b the other; unphased heterozygous positions are blocks of their own;
+  where both orientations of a block fit, the better-scoring one counts;
 * the highest-scoring pairs win; ties are all reported.
 """
 
@@ -41,6 +45,11 @@ def _compatible(masks: np.ndarray, h: np.ndarray) -> np.ndarray:
     return ((masks >> h[None, :]) & 1).astype(bool)
 
 
+def _unscored(wobble: np.ndarray, h: np.ndarray) -> np.ndarray:
+    """int (n_alleles, n_pos): wobble cells that haplotype ``h`` matches with the reference base."""
+    return (wobble & (h[None, :] == 0)).astype(np.int64)
+
+
 def match_pattern(table: GeneTable, h1: np.ndarray, h2: np.ndarray | None, blocks: np.ndarray,
                   present: np.ndarray) -> Match:
     """Best-scoring pairs for one pattern.
@@ -50,6 +59,7 @@ def match_pattern(table: GeneTable, h1: np.ndarray, h2: np.ndarray | None, block
     ``present``: bool per position.
     """
     masks = table.masks[:, present]
+    wobble = table.wobble[:, present]
     scores = table.defined[:, present].sum(axis=1)
     usable = scores > 0
     a1 = h1[present].astype(np.int64)
@@ -58,34 +68,18 @@ def match_pattern(table: GeneTable, h1: np.ndarray, h2: np.ndarray | None, block
         idx = np.flatnonzero(ok)
         if idx.size == 0:
             return Match((), 0)
-        best = scores[idx].max()
-        return Match(tuple((int(i),) for i in idx if scores[i] == best), int(best))
+        eff = scores[idx] - _unscored(wobble[idx], a1).sum(axis=1)
+        best = eff.max()
+        return Match(tuple((int(i),) for i, s in zip(idx, eff, strict=True) if s == best), int(best))
     a2 = h2[present].astype(np.int64)
-    c1 = _compatible(masks, a1)
-    c2 = _compatible(masks, a2)
-    cand = np.flatnonzero(((c1 | c2).all(axis=1)) & usable)
+    cand = np.flatnonzero((_compatible(masks, a1) | _compatible(masks, a2)).all(axis=1) & usable)
     if cand.size == 0:
         return Match((), 0)
-    het = a1 != a2
-    c1, c2 = c1[cand][:, het], c2[cand][:, het]
-    blk = blocks[present][het]
-    if het.any():
-        labels, inv = np.unique(np.where(blk < 0, -1 - np.arange(blk.size), blk), return_inverse=True)
-        nb = labels.size
-        # per block: allele matches hap1 (hap2) at all the block's het positions
-        m1 = np.ones((cand.size, nb), dtype=bool)
-        m2 = np.ones((cand.size, nb), dtype=bool)
-        for b in range(nb):
-            cols = inv == b
-            m1[:, b] = c1[:, cols].all(axis=1)
-            m2[:, b] = c2[:, cols].all(axis=1)
-        valid = ((m1[:, None, :] & m2[None, :, :]) | (m2[:, None, :] & m1[None, :, :])).all(axis=2)
-    else:
-        valid = np.ones((cand.size, cand.size), dtype=bool)
+    valid, lost = _pairs(masks[cand], wobble[cand], a1, a2, blocks[present])
     ii, jj = np.nonzero(np.triu(valid))
     if ii.size == 0:
         return Match((), 0)
-    pair_scores = scores[cand[ii]] + scores[cand[jj]]
+    pair_scores = scores[cand[ii]] + scores[cand[jj]] - lost[ii, jj]
     best = pair_scores.max()
     keep = pair_scores == best
     pairs = tuple((int(cand[i]), int(cand[j])) for i, j in zip(ii[keep], jj[keep], strict=True))
@@ -93,37 +87,37 @@ def match_pattern(table: GeneTable, h1: np.ndarray, h2: np.ndarray | None, block
     return Match(pairs, int(best), every)
 
 
-def variant_alleles_found(table: GeneTable, h1: np.ndarray, h2: np.ndarray | None,
-                          present: np.ndarray) -> list[str]:
-    """Non-reference alleles carried (each copy listed), most specific definitions first.
+def _pairs(masks: np.ndarray, wobble: np.ndarray, a1: np.ndarray, a2: np.ndarray, blk: np.ndarray,
+           ) -> tuple[np.ndarray, np.ndarray]:
+    """For candidate pairs (i, j): do they explain the genotypes, and how many wobble cells go unscored.
 
-    Used for DPYD/RYR1 unphased data: every allele whose variant cells are all carried is
-    counted as many times as the sample carries it; cells consumed by a more specific
-    allele (e.g. HapB3's two variants) are not reused by a less specific one.
+    Homozygous positions fit both orientations alike; each phase block of heterozygous
+    positions (an unphased one is a block of its own) takes either orientation, the one
+    losing fewer wobble cells when both fit.
     """
-    haps = [h1] if h2 is None else [h1, h2]
-    counts = np.zeros((len(table.positions), 1 + int(table.masks.max()).bit_length()), dtype=np.int64)
-    for h in haps:
-        for p in np.flatnonzero(present):
-            if h[p] > 0:
-                counts[p, h[p]] += 1
-    var = table.variant_def
-    order = sorted(range(len(table.allele_names)), key=lambda i: (-int(var[i].sum()), i))
-    found: list[str] = []
-    for i in order:
-        cols = np.flatnonzero(var[i])
-        if cols.size == 0 or not present[cols].all():
-            continue
-        while True:
-            takes = []
-            for p in cols:
-                allowed = [k for k in range(1, counts.shape[1]) if (table.masks[i, p] >> k) & 1 and counts[p, k] > 0]
-                if not allowed:
-                    break
-                takes.append((p, allowed[0]))
-            if len(takes) != cols.size:
-                break
-            for p, k in takes:
-                counts[p, k] -= 1
-            found.append(table.allele_names[i])
-    return found
+    n = masks.shape[0]
+    het = a1 != a2
+    hom = ~het
+    lost_hom = _unscored(wobble[:, hom], a1[hom]).sum(axis=1)
+    lost = lost_hom[:, None] + lost_hom[None, :]
+    valid = np.ones((n, n), dtype=bool)
+    if not het.any():
+        return valid, lost
+    c1, c2 = _compatible(masks[:, het], a1[het]), _compatible(masks[:, het], a2[het])
+    u1, u2 = _unscored(wobble[:, het], a1[het]), _unscored(wobble[:, het], a2[het])
+    b = blk[het]
+    _, inv = np.unique(np.where(b < 0, -1 - np.arange(b.size), b), return_inverse=True)
+    big = np.iinfo(np.int64).max // 4
+    for k in range(int(inv.max()) + 1):
+        cols = inv == k
+        m1 = np.asarray(c1[:, cols].all(axis=1))  # allele fits haplotype 1 at this block
+        m2 = np.asarray(c2[:, cols].all(axis=1))
+        straight = m1[:, None] & m2[None, :]
+        crossed = m2[:, None] & m1[None, :]
+        valid &= straight | crossed
+        p1, p2 = u1[:, cols].sum(axis=1), u2[:, cols].sum(axis=1)
+        if p1.any() or p2.any():
+            cost = np.minimum(np.where(straight, p1[:, None] + p2[None, :], big),
+                              np.where(crossed, p2[:, None] + p1[None, :], big))
+            lost = lost + np.where(valid, cost, 0)
+    return valid, lost
