@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import bisect
+from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -144,18 +145,27 @@ class _SiteAccumulator:
 
 
 def _combine(cur: np.ndarray, new: np.ndarray) -> np.ndarray | None:
-    """Merge one sample's genotypes from two records at one site (split multi-allelics)."""
+    """Merge one sample's genotypes from two records at one site (split multi-allelics, SNV + indel).
+
+    Each record's non-reference alleles keep their slot where it is free, else take the
+    other free slot; more non-reference copies than the sample has slots is a conflict
+    (None). A homozygous call in the second record stays homozygous (G6PD Chatham 1/1
+    after a 0/0 deletion record at chrX:154532990 was merged as heterozygous).
+    """
+    slots = [k for k in range(2) if cur[k] != HAPLOID]
+    have = Counter(int(x) for x in cur if x > 0)
+    add = Counter(int(x) for x in new if x > 0)
+    if sum((have | add).values()) > len(slots):
+        return None
+    need = add - have  # copies the second record adds (a repeated record adds none)
     out = cur.copy()
-    for k in range(2):
+    for k in slots:
         a = int(new[k])
-        if a <= 0 or a in out:
+        if a <= 0 or need[a] <= 0:
             continue
-        if out[k] in (0, MISSING):
-            out[k] = a
-        elif out[1 - k] in (0, MISSING):
-            out[1 - k] = a
-        else:
-            return None
+        free = [j for j in ([k] + [s for s in slots if s != k]) if out[j] <= 0]
+        out[free[0]] = a
+        need[a] -= 1
     return out
 
 
