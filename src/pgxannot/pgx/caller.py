@@ -22,13 +22,12 @@ from pgxannot.errors import ConfigError
 from pgxannot.kb.pgx import GeneTable, gene_table, report_genes
 from pgxannot.pgx import grch37
 from pgxannot.pgx.lowest import lowest_function_call, partial_alleles
-from pgxannot.pgx.matcher import MISSING_CODE, UNDOCUMENTED, match_pattern
+from pgxannot.pgx.matcher import HAPLOID_CODE, MISSING_CODE, UNDOCUMENTED, match_pattern
 from pgxannot.pgx.model import CallStatus, Diplotype, GeneCall
 from pgxannot.pgx.phenotype import describe, sort_alleles
 from pgxannot.vcf.genome import BUILDS, normalize_sex
 from pgxannot.vcf.model import HAPLOID, MISSING, Site, SiteGenotypes, SiteStatus
 
-_HAPLOID_CODE = -2
 _SEX_CODE = {"female": 1, "male": 2}  # anything else: 0 (unknown)
 
 
@@ -111,6 +110,13 @@ def outside_needed(gene: str) -> GeneCall:
     return _not_called(gene, reason)
 
 
+def not_covered(gene: str, missing: tuple[str, ...] = ()) -> GeneCall:
+    """No VCF record covers any position of ``gene`` (an outside call, where the gene takes one)."""
+    if gene_table(gene).outside_call != "never":
+        return outside_needed(gene)
+    return _not_called(gene, f"no VCF records cover {gene} positions", missing)
+
+
 def _translate(sg: SiteGenotypes, table: GeneTable, build: str, missing_as_reference: bool,
                ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, _GeneContext, bool]:
     """Allele codes (P, N) for both haplotypes, phased flags and PS, plus the gene context."""
@@ -146,7 +152,7 @@ def _translate(sg: SiteGenotypes, table: GeneTable, build: str, missing_as_refer
         covered = True
         defs = table.positions[j].alleles
         lut = np.array([defs.index(a) if a in defs else UNDOCUMENTED for a in sg.alleles[i]]
-                       + [_HAPLOID_CODE, MISSING_CODE], dtype=np.int16)
+                       + [HAPLOID_CODE, MISSING_CODE], dtype=np.int16)
         g = sg.gt[i].astype(np.int64)
         g = np.where(g == HAPLOID, len(lut) - 2, np.where(g == MISSING, len(lut) - 1, g))
         c1[j] = lut[g[:, 0]]
@@ -211,11 +217,10 @@ def _call_gene(sg: SiteGenotypes, table: GeneTable, sex: np.ndarray, missing_as_
     gene = table.gene
     c1, c2, ph, ps, ctx, covered = _translate(sg, table, build, missing_as_reference)
     if not covered:
-        if table.outside_call == "when_uncovered":
-            return [outside_needed(gene)] * n
-        call = _not_called(gene, f"no VCF records cover {gene} positions",
-                           tuple(x for x in ctx.labels if x not in set(ctx.unmapped)))
-        return [grch37.with_gaps(call, table, ctx.unmapped_idx, ctx.unconfirmed_idx, ctx.labels)] * n
+        call = not_covered(gene, tuple(x for x in ctx.labels if x not in set(ctx.unmapped)))
+        if table.outside_call == "never":
+            call = grch37.with_gaps(call, table, ctx.unmapped_idx, ctx.unconfirmed_idx, ctx.labels)
+        return [call] * n
     a, b, blk = _canonical(c1, c2, ph, ps)
     sexcol = sex if table.ploidy == "x_linked" else np.zeros(n, dtype=np.int64)
     keys = np.concatenate([a.T.astype(np.int64), b.T.astype(np.int64), blk.T, sexcol[:, None]], axis=1)
@@ -292,7 +297,7 @@ def _call_pattern(ctx: _GeneContext, h1: np.ndarray, h2: np.ndarray, blk: np.nda
 
 def _start(ctx: _GeneContext, h1: np.ndarray, h2: np.ndarray, blk: np.ndarray, sex: int) -> _Work:
     """Missing positions (named as ``chr:pos`` of the run's build) and the run-wide notes."""
-    haploid_pos = h2 == _HAPLOID_CODE
+    haploid_pos = h2 == HAPLOID_CODE
     missing = (h1 == MISSING_CODE) | ((h2 == MISSING_CODE) & ~haploid_pos)
     # positions with no coordinate in the run's build are not "chr:pos" of that build: they
     # are named in a warning, never in missing_positions (the contract's chr:pos list)
@@ -344,7 +349,7 @@ def _resolve_ploidy(ctx: _GeneContext, w: _Work) -> GeneCall | None:
         if not (w.h1[dip] == w.h2[dip]).all():
             return w.stop(ctx.table.gene, f"mixed haploid and diploid genotypes across {ctx.table.gene} positions")
         haploid = True  # e.g. positions assumed reference around haploid calls
-        w.h2 = np.where(dip, _HAPLOID_CODE, w.h2)
+        w.h2 = np.where(dip, HAPLOID_CODE, w.h2)
     return _PLOIDY[ctx.table.ploidy](ctx, w, haploid)
 
 

@@ -27,8 +27,10 @@ import numpy as np
 
 from pgxannot.kb.pgx import GeneTable
 
-MISSING_CODE = -1
-UNDOCUMENTED = -3
+# Allele codes besides 0..k (the definition's alleles at a position):
+MISSING_CODE = -1  # no genotype
+HAPLOID_CODE = -2  # the second haplotype of a haploid call
+UNDOCUMENTED = -3  # an allele the definitions do not know
 
 
 @dataclass(frozen=True)

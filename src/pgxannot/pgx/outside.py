@@ -16,7 +16,7 @@ from pathlib import Path
 
 from pgxannot.errors import OutsideCallError
 from pgxannot.kb.pgx import gene_table, report_genes
-from pgxannot.pgx.caller import outside_needed
+from pgxannot.pgx.caller import not_covered
 from pgxannot.pgx.model import Diplotype, GeneCall
 from pgxannot.pgx.phenotype import describe
 
@@ -158,10 +158,7 @@ def merge_outside_calls(vcf_calls: Iterable[GeneCall], outside: Mapping[str, Gen
     """One sample's calls with outside calls overriding VCF calls; every reported gene present once."""
     by_gene = {c.gene: c for c in vcf_calls}
     for gene in report_genes():
-        by_gene.setdefault(gene, outside_needed(gene) if gene_table(gene).outside_call != "never"
-                           else GeneCall(gene=gene, status="not_called", candidates=(), phenotype=None,
-                                         activity_score=None, missing_positions=(), source="none",
-                                         reason=f"no VCF records cover {gene} positions"))
+        by_gene.setdefault(gene, not_covered(gene))
     for gene, oc in outside.items():
         prev = by_gene.get(gene)
         if prev is not None and prev.source == "vcf" and prev.status in ("called", "ambiguous"):
