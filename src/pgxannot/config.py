@@ -19,12 +19,22 @@ import yaml
 
 from pgxannot.errors import ConfigError, SampleSheetError
 from pgxannot.paths import bundled_root
-from pgxannot.vcf.genome import normalize_sex
 
 REQUIRED_COLUMNS = ("sample", "vcf")
 OPTIONAL_COLUMNS = (
     "sex", "medications", "outside_calls", "cnv", "tumor_type", "secondary_findings", "indication", "conditions",
 )
+# Sex as a sample sheet may write it (the sex decides the number of chrX copies).
+SEXES = ("female", "male", "unknown")
+_SEX_NAMES = {"female": "female", "f": "female", "male": "male", "m": "male",
+              "unknown": "unknown", "u": "unknown", "": "unknown", "na": "unknown", "nan": "unknown"}
+
+
+def normalize_sex(value: str | None) -> str | None:
+    """``female``/``male``/``unknown`` for the spellings a sample sheet may use; None otherwise."""
+    return _SEX_NAMES.get((value or "").strip().lower())
+
+
 SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 
 

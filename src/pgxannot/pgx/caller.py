@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from pgxannot.config import normalize_sex
 from pgxannot.errors import ConfigError
 from pgxannot.kb.pgx import GeneTable, gene_table, report_genes
 from pgxannot.pgx import grch37
@@ -25,7 +26,7 @@ from pgxannot.pgx.lowest import lowest_function_call, partial_alleles
 from pgxannot.pgx.matcher import HAPLOID_CODE, MISSING_CODE, UNDOCUMENTED, match_pattern
 from pgxannot.pgx.model import CallStatus, Diplotype, GeneCall
 from pgxannot.pgx.phenotype import describe, sort_alleles
-from pgxannot.vcf.genome import BUILDS, normalize_sex
+from pgxannot.vcf.genome import BUILDS
 from pgxannot.vcf.model import HAPLOID, MISSING, Site, SiteGenotypes, SiteStatus
 
 _SEX_CODE = {"female": 1, "male": 2}  # anything else: 0 (unknown)

@@ -1,4 +1,4 @@
-"""Chromosome naming and genome-build facts (GRCh37/GRCh38 contig lengths, chrX copies by sex)."""
+"""Chromosome naming and genome-build facts (GRCh37/GRCh38 contig lengths)."""
 
 from __future__ import annotations
 
@@ -6,16 +6,6 @@ from collections.abc import Iterable
 from functools import cache
 
 BUILDS = ("GRCh38", "GRCh37")
-
-# Sex as a sample sheet may write it -> the sex that decides the number of chrX copies.
-SEXES = ("female", "male", "unknown")
-_SEX_NAMES = {"female": "female", "f": "female", "male": "male", "m": "male",
-              "unknown": "unknown", "u": "unknown", "": "unknown", "na": "unknown", "nan": "unknown"}
-
-
-def normalize_sex(value: str | None) -> str | None:
-    """``female``/``male``/``unknown`` for the spellings a sample sheet may use; None otherwise."""
-    return _SEX_NAMES.get((value or "").strip().lower())
 
 # Primary-assembly lengths (NCBI GRCh38.p14 / GRCh37.p13): enough to tell the builds apart.
 CONTIG_LENGTHS: dict[str, dict[str, int]] = {
