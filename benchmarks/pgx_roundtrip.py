@@ -108,7 +108,7 @@ def run_gene(gene: str, max_pairs: int | None, seed: int) -> list[Tally]:
                 tally.exact += 1
             elif truth in got:
                 tally.tie += 1
-            elif (got and all(_same_genotype(t, codes, names, g, truth, phased) for g in got)) or (got and t.matching == "lowest_function" and all(
+            elif (got and all(_same_genotype(t, codes, g, (i, j), phased) for g in got)) or (got and t.matching == "lowest_function" and all(
                     d.phenotype == call.candidates[0].phenotype for d in call.candidates)):
                 tally.indistinguishable += 1
             else:
@@ -119,20 +119,25 @@ def run_gene(gene: str, max_pairs: int | None, seed: int) -> list[Tally]:
     return out
 
 
-def _same_genotype(table: GeneTable, codes: np.ndarray, names: dict[str, int], got: tuple[str, ...],
-                   truth: tuple[str, ...], phased: bool) -> bool:
-    """Would the called alleles produce the truth's genotypes (IUPAC cells allow either base)?"""
-    if any(x not in names for x in got + truth) or len(got) != len(truth):
-        return False
-    g = [table.masks[names[x]] for x in (got * 2)[:2]]
-    h = [codes[names[x]] for x in (truth * 2)[:2]]
+def _same_genotype(table: GeneTable, codes: np.ndarray, got: tuple[str, ...], truth: tuple[int, int],
+                   phased: bool) -> bool:
+    """Would the called alleles produce the truth's genotypes (IUPAC cells allow either base)?
+
+    A called name stands for every definition allele reported under it (SLCO1B1 *45 for
+    *45.001 and *45.002).
+    """
+    options = [[k for k, n in enumerate(table.allele_names) if table.display_name(n) == x] for x in (got * 2)[:2]]
+    h = [codes[truth[0]], codes[truth[1]]]
+
     def fits(m: np.ndarray, c: np.ndarray) -> np.ndarray:
         return ((m >> c) & 1).astype(bool)
-    straight = fits(g[0], h[0]) & fits(g[1], h[1])
-    crossed = fits(g[0], h[1]) & fits(g[1], h[0])
-    if phased:
-        return bool(straight.all() or crossed.all())
-    return bool((straight | crossed).all())
+
+    for a, b in itertools.product(*options):
+        straight = fits(table.masks[a], h[0]) & fits(table.masks[b], h[1])
+        crossed = fits(table.masks[a], h[1]) & fits(table.masks[b], h[0])
+        if (straight.all() or crossed.all()) if phased else (straight | crossed).all():
+            return True
+    return False
 
 
 def main(argv: list[str] | None = None) -> int:
