@@ -19,6 +19,7 @@ carries the gene's *behaviour* as data, so that callers never branch on a gene's
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -120,6 +121,22 @@ def _order(t: GeneTable) -> dict[str, int]:
     names = list(t.allele_names) + [n for n in t.summary_alleles if n not in t.allele_names]
     names += [n for n in t.phenotype_alleles if n not in names]
     return {n: i for i, n in enumerate(names)}
+
+
+def exemption_ignores(variant: Mapping[str, Any], ignored: Sequence[Mapping[str, Any]]) -> Mapping[str, Any] | None:
+    """The ``ignoredPositions`` entry of PharmCAT's exemptions that ignores a definition variant.
+
+    By rsID when the entry has one, else by HGVS name (PharmCAT's
+    ``DefinitionExemption.shouldIgnorePosition``); never by coordinate: one coordinate can
+    hold an ignored indel and a defining SNV (G6PD chrX:154532990, RYR1 chr19:38580126).
+    """
+    for ip in ignored:
+        if ip.get("rsid"):
+            if variant.get("rsid") == ip["rsid"]:
+                return ip
+        elif variant.get("chromosomeHgvsName") == ip.get("chromosomeHgvsName"):
+            return ip
+    return None
 
 
 def pgx_resources() -> Path:

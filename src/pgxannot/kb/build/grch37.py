@@ -62,6 +62,7 @@ from pgxannot.kb.grch37 import (
     default_table,
     read_map,
 )
+from pgxannot.kb.pgx import exemption_ignores
 from pgxannot.paths import shared_data_dir
 from pgxannot.vcf.normalize import trim_alleles
 
@@ -126,9 +127,9 @@ def definition_positions(shared: Path) -> list[DefPosition]:
         gene = d["gene"]
         if gene in NOT_VCF_CALLABLE:
             continue
-        ignored = {p["position"] for p in exemptions.get(gene, {}).get("ignoredPositions", [])}
+        ignored = exemptions.get(gene, {}).get("ignoredPositions", [])
         for v in d["variants"]:
-            if v["position"] not in ignored:
+            if exemption_ignores(v, ignored) is None:  # by rsID/HGVS, never by coordinate (#17)
                 out.append(DefPosition(gene, _chrom(v["chromosome"]), v["position"], v["ref"],
                                        tuple(v["alts"]), v.get("rsid")))
     return out

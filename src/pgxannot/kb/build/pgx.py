@@ -29,6 +29,7 @@ from typing import Any
 
 from pgxannot.errors import KnowledgeBaseError
 from pgxannot.kb.build import grch37
+from pgxannot.kb.pgx import exemption_ignores
 from pgxannot.paths import shared_data_dir
 
 VCF_GENES = (
@@ -195,27 +196,11 @@ def _cyp2d6_bands(results: list[tuple[str, str]]) -> list[list[Any]]:
     return out
 
 
-def _ignored_by(variant: dict[str, Any], ignored: list[dict[str, Any]]) -> dict[str, Any] | None:
-    """The exemption that ignores ``variant``: by rsID when the exemption has one, else by HGVS name.
-
-    PharmCAT's rule (``DefinitionExemption.shouldIgnorePosition``); never by coordinate, since a
-    coordinate can hold an ignored indel and a defining SNV (G6PD chrX:154532990, RYR1
-    chr19:38580126).
-    """
-    for ip in ignored:
-        if ip.get("rsid"):
-            if variant.get("rsid") == ip["rsid"]:
-                return ip
-        elif variant.get("chromosomeHgvsName") == ip.get("chromosomeHgvsName"):
-            return ip
-    return None
-
-
 def _ignored_notes(d: dict[str, Any], ex: dict[str, Any], dropped: list[int]) -> list[dict[str, Any]]:
     """What the exemptions ignore and whether the definitions still carry it."""
     notes = []
     for ip in ex.get("ignoredPositions", []):
-        hits = [i for i in dropped if _ignored_by(d["variants"][i], [ip]) is not None]
+        hits = [i for i in dropped if exemption_ignores(d["variants"][i], [ip]) is not None]
         notes.append({"hgvs": ip.get("chromosomeHgvsName"), "rsid": ip.get("rsid"), "pos": ip.get("position"),
                       "in_definitions": bool(hits)})
     return notes
@@ -227,7 +212,7 @@ def _gene_definitions(gene: str, defs_dir: Path, exemptions: dict[str, Any],
     ex = exemptions.get(gene, {})
     ignored = ex.get("ignoredPositions", [])
     ignored_alleles = set(ex.get("ignoredAlleles", []))
-    dropped = [i for i, v in enumerate(d["variants"]) if _ignored_by(v, ignored) is not None]
+    dropped = [i for i, v in enumerate(d["variants"]) if exemption_ignores(v, ignored) is not None]
     keep = [i for i in range(len(d["variants"])) if i not in dropped]
     positions = []
     for i in keep:
