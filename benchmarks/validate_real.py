@@ -9,7 +9,8 @@
    allele frequencies of well-studied alleles against published 1000 Genomes/gnomAD figures.
 
 Usage: ``python benchmarks/validate_real.py [--update docs/validation.md]``: prints the section, or
-replaces everything after the marker line ``<!-- validate_real.py -->`` of that file.
+replaces the text between the marker lines ``<!-- validate_real.py -->`` and
+``<!-- /validate_real.py -->`` of that file.
 """
 
 from __future__ import annotations
@@ -141,6 +142,7 @@ def _absent_positions(table, allele: str, present: set[tuple[str, int]]) -> str:
 
 
 MARKER = "<!-- validate_real.py -->"
+END_MARKER = "<!-- /validate_real.py -->"
 
 
 def main() -> None:
@@ -157,8 +159,9 @@ def main() -> None:
     text = "\n".join(out) + "\n"
     if sys.argv[1:2] == ["--update"]:
         doc = Path(sys.argv[2])
-        head = doc.read_text(encoding="utf-8").split(MARKER)[0]
-        doc.write_text(head + MARKER + "\n\n" + text, encoding="utf-8")
+        head, rest = doc.read_text(encoding="utf-8").split(MARKER, 1)
+        tail = rest.split(END_MARKER, 1)[1] if END_MARKER in rest else "\n"
+        doc.write_text(f"{head}{MARKER}\n\n{text}\n{END_MARKER}{tail}", encoding="utf-8")
     else:
         print(text, end="")
 
