@@ -143,7 +143,7 @@ def _translate(sg: SiteGenotypes, table: GeneTable, build: str, missing_as_refer
                                 () if i is None else sg.alleles[i]):
             unconfirmed.append(j)
             continue
-        if absent:
+        if absent or i is None:
             ref_code = grch37.reference_code(table.positions[j], build)
             if missing_as_reference and ref_code is not None:
                 c1[j] = ref_code
