@@ -5,7 +5,8 @@ importing every module of ``src/pgxannot`` first, in a fresh interpreter of its 
 
 Layers (data flows one way: vcf -> pgx -> guidance/risk -> report)::
 
-    errors, paths, vocabulary, config      the base: no layer above
+    errors, paths, files, vocabulary,      the base: no layer above
+    config
     vcf                                    reads VCFs; imports no other layer
     kb (+ kb.build)                        tables: load, build, download; may use vcf
     pgx -> guidance, risk -> report        the stages
@@ -170,7 +171,7 @@ ABOVE_KB = ("pgxannot.pgx", "pgxannot.guidance", "pgxannot.risk", "pgxannot.repo
     (("pgxannot.guidance", "pgxannot.risk"), ("pgxannot.report", "pgxannot.pipeline", "pgxannot.cli",
                                               "pgxannot.effective_config")),
     # the base modules import no layer
-    (("pgxannot.errors", "pgxannot.paths", "pgxannot.config"),
+    (("pgxannot.errors", "pgxannot.paths", "pgxannot.files", "pgxannot.config"),
      (*ABOVE_KB, "pgxannot.kb", "pgxannot.vcf")),
 ], ids=["kb", "vcf", "no-builder-in-risk-report", "report", "pgx", "guidance-risk", "base"])
 def test_layer_rule(layer, forbidden):

@@ -18,9 +18,9 @@ from pgxannot.config import (
     validate_config,
 )
 from pgxannot.errors import ConfigError, SampleSheetError
+from pgxannot.files import write_atomic
 from pgxannot.guidance.medications import sheet_medication_warnings
 from pgxannot.kb.resolve import load_knowledge_base
-from pgxannot.report.io import write_atomic
 
 
 def write_effective_config(config: Mapping[str, Any], sheet: Path, output: Path) -> None:

@@ -8,7 +8,6 @@ same format. Offline; never reads ``../shared``.
 
 from __future__ import annotations
 
-import csv
 import json
 import re
 from dataclasses import dataclass, field
@@ -16,7 +15,8 @@ from functools import cache
 from pathlib import Path
 
 from pgxannot.errors import KnowledgeBaseError
-from pgxannot.paths import resources_dir
+from pgxannot.files import read_tsv
+from pgxannot.paths import default_resources
 from pgxannot.vocabulary import Recommendation
 
 _FILES = ("recommendations.tsv", "pairs.tsv", "drugs.tsv", "gene_results.tsv", "version.json")
@@ -96,15 +96,12 @@ def normalize_name(name: str) -> str:
 
 
 def _default_path() -> Path:
-    try:
-        return resources_dir() / "cpic"
-    except FileNotFoundError:  # a source checkout before the workflow files exist
-        return Path(__file__).resolve().parents[3] / "resources" / "cpic"
+    return default_resources() / "cpic"
 
 
 def _read_tsv(path: Path) -> list[dict[str, str]]:
-    with path.open(newline="", encoding="utf-8") as fh:
-        return list(csv.DictReader(fh, delimiter="\t"))
+    return read_tsv(path, error=KnowledgeBaseError, what="CPIC guidance table",
+                    hint="rebuild with python -m pgxannot.kb.build.cpic or run pgxannot kb update cpic")
 
 
 def _none(s: str | None) -> str | None:

@@ -36,6 +36,7 @@ import requests
 
 from pgxannot import __version__
 from pgxannot.errors import DownloadError
+from pgxannot.files import read_json_or
 
 REDIRECT_CODES = frozenset({301, 302, 303, 307, 308})
 RETRY_CODES = frozenset({408, 425, 429, 500, 502, 503, 504})
@@ -157,11 +158,8 @@ def _state_path(dest: Path) -> Path:
 
 
 def _read_state(dest: Path, url: str) -> dict[str, Any]:
-    try:
-        state = json.loads(_state_path(dest).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return state if state.get("url") == url else {}
+    state = read_json_or(_state_path(dest), {})
+    return state if isinstance(state, dict) and state.get("url") == url else {}
 
 
 def _write_state(dest: Path, state: dict[str, Any]) -> None:

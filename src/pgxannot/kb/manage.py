@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import dataclasses
 import fcntl
-import hashlib
 import json
 import os
 import shutil
@@ -33,6 +32,7 @@ from pathlib import Path
 
 from pgxannot import __version__
 from pgxannot.errors import DownloadError, KnowledgeBaseError
+from pgxannot.files import tree_digest, write_atomic
 from pgxannot.kb import registry
 from pgxannot.kb.download import FetchPolicy
 from pgxannot.kb.prepare import Prepared
@@ -52,18 +52,7 @@ LOCK = ".update.lock"
 
 def activate(source: str, version: str, home: Path) -> None:
     """Point ``active`` at ``version`` (or ``bundled``) atomically."""
-    root = source_root(source, home)
-    root.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".active.", dir=root)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(version + "\n")
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, root / "active")
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_atomic(source_root(source, home) / "active", version + "\n")
 
 
 def use(source: str, version: str, *, home: Path | None = None) -> str:
@@ -198,7 +187,7 @@ def _install(source: str, prepared: Prepared, *, url: str, home: Path, work: Pat
         "sha256": prepared.sha256,
         "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "build_seconds": build_seconds,
-        "tables_sha256": tables_digest(tables),
+        "tables_sha256": tree_digest(tables),
         "tables_bytes": sum(p.stat().st_size for p in tables.iterdir() if p.is_file()),
         "pgxannot_version": str(__version__),
         **prepared.meta,
@@ -206,13 +195,3 @@ def _install(source: str, prepared: Prepared, *, url: str, home: Path, work: Pat
     (tables / META).write_text(json.dumps(meta, indent=1, sort_keys=True) + "\n", encoding="utf-8")
     os.rename(tables, versions / name)  # atomic on one file system; meta.json marks it complete
     return name
-
-
-def tables_digest(folder: Path) -> str:
-    """sha256 over the table files of a folder (name + content, sorted; meta.json excluded)."""
-    h = hashlib.sha256()
-    for p in sorted(folder.iterdir()):
-        if p.is_file() and p.name != META:
-            h.update(p.name.encode() + b"\0")
-            h.update(hashlib.sha256(p.read_bytes()).digest())
-    return h.hexdigest()

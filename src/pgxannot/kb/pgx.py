@@ -28,7 +28,7 @@ from typing import Any, Literal
 import numpy as np
 
 from pgxannot.errors import KnowledgeBaseError
-from pgxannot.paths import resources_dir
+from pgxannot.paths import default_resources
 
 # IUPAC codes used by a few definitions (an allele that allows either base).
 IUPAC = {
@@ -141,13 +141,7 @@ def exemption_ignores(variant: Mapping[str, Any], ignored: Sequence[Mapping[str,
 
 def pgx_resources() -> Path:
     """``resources/pgx`` of the installation (or of the source checkout)."""
-    try:
-        path = resources_dir() / "pgx"
-        if path.is_dir():
-            return path
-    except FileNotFoundError:
-        pass
-    path = Path(__file__).resolve().parents[3] / "resources" / "pgx"
+    path = default_resources() / "pgx"
     if not path.is_dir():
         raise KnowledgeBaseError("the bundled PGx tables are missing", path=path,
                                  hint="rebuild them with `python -m pgxannot.kb.build.pgx`")

@@ -9,7 +9,6 @@ live in ``$PGXANNOT_HOME`` (see :mod:`pgxannot.kb.store`); the sources are those
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +16,7 @@ from typing import Any
 
 from pgxannot import __version__
 from pgxannot.errors import KnowledgeBaseError
+from pgxannot.files import read_json
 from pgxannot.kb import registry
 from pgxannot.kb.cpic import GuidanceKB, load_guidance_kb
 from pgxannot.kb.registry import Source
@@ -78,7 +78,8 @@ def knowledge_versions(kb_cfg: Mapping[str, Any], dirs: Mapping[str, Path | None
     out: dict[str, dict[str, Any]] = {}
     for s in registry.SOURCES:
         folder = dirs.get(s.name)
-        meta = _read_json((folder or resources_dir() / s.folder) / s.meta_file, required=False)
+        path = (folder or resources_dir() / s.folder) / s.meta_file
+        meta = _read_meta(path) if path.is_file() else {}
         block: dict[str, Any] = {"source": s.provenance_source} if s.provenance_source else {}
         block.update({key: meta.get(meta_key) for key, meta_key in s.provenance_fields})
         block["origin"] = "downloaded" if folder else "bundled"
@@ -94,7 +95,7 @@ def download_provenance(folder: Path | None, selector: str) -> dict[str, Any]:
     out: dict[str, Any] = {"selector": selector or "bundled"}
     if folder is None:
         return out
-    meta = _read_json(folder / META)
+    meta = _read_meta(folder / META)
     out.update({"installed_as": folder.name,
                 **{k: meta.get(k) for k in ("date", "url", "sha256", "tables_sha256", "built_at")
                    if meta.get(k) is not None}})
@@ -123,11 +124,10 @@ def _selector(kb_cfg: Mapping[str, Any], source: Source) -> str:
     return str(kb_cfg.get(source.name, "bundled"))
 
 
-def _read_json(path: Path, *, required: bool = True) -> dict[str, Any]:
-    if not required and not path.is_file():
-        return {}
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise KnowledgeBaseError(f"knowledge-base metadata unreadable ({exc})", path=path,
-                                 hint="reinstall pgxannot or rerun 'pgxannot kb update'") from None
+def _read_meta(path: Path) -> dict[str, Any]:
+    meta = read_json(path, error=KnowledgeBaseError, what="knowledge-base metadata",
+                     hint="reinstall pgxannot or rerun 'pgxannot kb update'")
+    if not isinstance(meta, dict):
+        raise KnowledgeBaseError("knowledge-base metadata is not a JSON object", path=path,
+                                 hint="reinstall pgxannot or rerun 'pgxannot kb update'")
+    return meta

@@ -8,16 +8,13 @@ screening functions take as ``kb``.
 
 from __future__ import annotations
 
-import csv
-import io
-import json
-import lzma
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from pgxannot.errors import KnowledgeBaseError
+from pgxannot.files import read_json, read_tsv
 from pgxannot.paths import default_resources
 
 # Table formats, as pgxannot.kb.build.clinvar and pgxannot.kb.build.civic write them.
@@ -181,25 +178,14 @@ class RiskKnowledgeBase:
 
 # --------------------------------------------------------------------------- loading
 def _read_tsv(path: Path) -> list[dict[str, str]]:
-    if not path.is_file():
-        raise KnowledgeBaseError("a risk knowledge-base table is missing", path=path,
-                                 hint="rebuild it (python -m pgxannot.kb.build.clinvar / "
-                                      "pgxannot.kb.build.civic) or run `pgxannot kb update`")
-    try:
-        if path.suffix == ".xz":
-            text = lzma.decompress(path.read_bytes()).decode("utf-8")
-        else:
-            text = path.read_text(encoding="utf-8")
-    except (OSError, lzma.LZMAError, UnicodeDecodeError) as exc:
-        raise KnowledgeBaseError(f"cannot read knowledge-base table: {exc}", path=path,
-                                 hint="rebuild or re-download it") from exc
-    return list(csv.DictReader(io.StringIO(text), delimiter="\t"))
+    return read_tsv(path, error=KnowledgeBaseError, what="risk knowledge-base table",
+                    hint="rebuild it (python -m pgxannot.kb.build.clinvar / pgxannot.kb.build.civic) "
+                         "or run `pgxannot kb update`")
 
 
 def _read_json(path: Path) -> dict[str, object]:
-    if not path.is_file():
-        return {}
-    return json.loads(path.read_text(encoding="utf-8"))
+    return read_json(path, error=KnowledgeBaseError, what="risk knowledge-base metadata",
+                     hint="rebuild or re-download it") if path.is_file() else {}
 
 
 def load_genes(genes_dir: Path) -> tuple[dict[str, GermlineGene], dict[str, tuple[CnvGene, ...]]]:

@@ -6,12 +6,11 @@ downloaded version under ``$PGXANNOT_HOME/kb/<source>/versions/``.
 
 from __future__ import annotations
 
-import hashlib
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from pgxannot.files import read_json_or, tree_digest
 from pgxannot.kb import grch37, registry
 from pgxannot.kb.registry import Source
 from pgxannot.kb.store import active_version, installed_versions, kb_home, read_meta, version_dir
@@ -33,13 +32,6 @@ class VersionInfo:
     active: bool
 
 
-def _read_json(path: Path) -> dict[str, Any]:
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-
-
 def bundled_info(source: str) -> dict[str, Any]:
     """Version facts of the bundled tables of ``source`` ({} when not bundled)."""
     s = registry.get(source)
@@ -47,22 +39,11 @@ def bundled_info(source: str) -> dict[str, Any]:
         path = resources_dir() / s.folder / s.meta_file
     except FileNotFoundError:
         return {}
-    data = _read_json(path)
-    if not data:
+    data = read_json_or(path, {})
+    if not isinstance(data, dict) or not data:
         return {}
     return {"version": data.get(s.version_key), "build": data.get("build"), "folder": path.parent,
             "date": data.get("date")}
-
-
-def _folder_digest(folder: Path) -> str | None:
-    if not folder.is_dir():
-        return None
-    h = hashlib.sha256()
-    files = sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix != ".md")
-    for p in files:
-        h.update(str(p.relative_to(folder)).encode() + b"\0")
-        h.update(hashlib.sha256(p.read_bytes()).digest())
-    return h.hexdigest() if files else None
 
 
 def versions_of(source: str, home: Path, *, checksums: bool = True) -> list[VersionInfo]:
@@ -72,7 +53,7 @@ def versions_of(source: str, home: Path, *, checksums: bool = True) -> list[Vers
     out: list[VersionInfo] = []
     b = bundled_info(source)
     if b:
-        digest = _folder_digest(b["folder"]) if checksums else None
+        digest = tree_digest(b["folder"]) if checksums else None
         out.append(VersionInfo(source, "bundled", b.get("version"), b.get("date"), "bundled",
                                b["folder"], f"sha256:{digest}" if digest else None, b.get("build"),
                                active is None))

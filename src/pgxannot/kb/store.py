@@ -9,11 +9,12 @@ Read-only helpers shared by resolving (which tables a run uses), ``kb status`` a
 
 from __future__ import annotations
 
-import json
 import os
 import re
 from pathlib import Path
 from typing import Any
+
+from pgxannot.files import read_json_or
 
 META = "meta.json"
 
@@ -55,11 +56,8 @@ def installed_versions(source: str, home: Path) -> list[str]:
 
 def read_meta(source: str, version: str, home: Path) -> dict[str, Any]:
     """``meta.json`` of an installed version ({} when absent or unreadable)."""
-    path = version_dir(source, version, home) / META
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
+    meta = read_json_or(version_dir(source, version, home) / META, {})
+    return meta if isinstance(meta, dict) else {}
 
 
 def safe_name(version: str) -> str:

@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from pgxannot.report.io import write_atomic
+from pgxannot.files import read_json_or, write_atomic
 
 log = logging.getLogger("pgxannot")
 
@@ -25,27 +25,24 @@ def previous_report(outdir: Path, sample: str, new: Mapping[str, Any]) -> dict |
     path = history_path(outdir, sample)
     if not path.is_file():
         return None
-    try:
-        old = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    old = read_json_or(path, None)
+    if not isinstance(old, dict):
         log.warning("%s: previous report unreadable; no comparison made", path)
         return None
-    strip = lambda d: {k: v for k, v in d.items() if k != "provenance"}  # noqa: E731
-    return None if strip(old) == strip(dict(new)) else old
+    return None if _content(old) == _content(new) else old
 
 
 def remember_report(outdir: Path, sample: str) -> None:
     """Keep the report just written as the sample's history (unless only provenance changed)."""
     src = outdir / f"{sample}.json"
     dst = history_path(outdir, sample)
-    if dst.is_file():
-        try:
-            old = json.loads(dst.read_text(encoding="utf-8"))
-            new = json.loads(src.read_text(encoding="utf-8"))
-            old.pop("provenance", None)
-            new.pop("provenance", None)
-            if old == new:
-                return
-        except (OSError, ValueError):
-            pass
-    write_atomic(dst, src.read_text(encoding="utf-8"))
+    text = src.read_text(encoding="utf-8")
+    old = read_json_or(dst, None)
+    if isinstance(old, dict) and _content(old) == _content(json.loads(text)):
+        return
+    write_atomic(dst, text)
+
+
+def _content(report: Mapping[str, Any]) -> dict[str, Any]:
+    """A report without its provenance (which changes with every run)."""
+    return {k: v for k, v in report.items() if k != "provenance"}

@@ -34,7 +34,6 @@ from __future__ import annotations
 import bisect
 import csv
 import gzip
-import io
 import json
 import re
 import sys
@@ -42,6 +41,7 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 from pgxannot.errors import KnowledgeBaseError
+from pgxannot.files import read_tsv
 from pgxannot.kb.build.clinvar import write_xz_tsv
 from pgxannot.kb.risk import CIVIC_COLUMNS, CIVIC_FILE, CIVIC_META_FILE
 from pgxannot.paths import default_resources, shared_data_dir
@@ -221,12 +221,7 @@ def map_to_grch38(chrom: str, pos37: int, anchors: dict[str, list[tuple[int, int
 
 # --------------------------------------------------------------------------- build
 def _read_tsv(path: Path) -> list[dict[str, str]]:
-    if not path.is_file():
-        raise KnowledgeBaseError("CIViC source table not found", path=path)
-    opener = gzip.open if path.suffix == ".gz" else open
-    with opener(path, "rt", encoding="utf-8", newline="") as fh:
-        text = fh.read()
-    return list(csv.DictReader(io.StringIO(text), delimiter="\t", quoting=csv.QUOTE_NONE))
+    return read_tsv(path, error=KnowledgeBaseError, what="CIViC source table", quoting=csv.QUOTE_NONE)
 
 
 _COORD_KEYS = ("chromosome", "start", "stop", "reference_bases", "variant_bases")

@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from pgxannot.errors import KnowledgeBaseError
+from pgxannot.files import read_json
 from pgxannot.kb.build import grch37
 from pgxannot.kb.pgx import exemption_ignores
 from pgxannot.paths import shared_data_dir
@@ -55,11 +56,7 @@ MT_NAME = re.compile(r"^m\.(\d+)([ACGT])>([ACGT])$")
 
 
 def _read_json(path: Path) -> Any:
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
-        raise KnowledgeBaseError("source file missing", path=path,
-                                 hint="check the shared data folder") from exc
+    return read_json(path, error=KnowledgeBaseError, what="source file", hint="check the shared data folder")
 
 
 def _cpic_alleles(shared: Path) -> dict[str, dict[str, tuple[str | None, str | None]]]:

@@ -1,0 +1,170 @@
+"""The files pgxannot reads and writes, one way each.
+
+- :func:`read_json` / :func:`read_json_or` and :func:`read_tsv`: every table and metadata
+  file of the knowledge base, and the reports the cohort page and ``pgxannot diff`` read.
+  A missing or unreadable file becomes one :class:`~pgxannot.errors.PgxannotError` line
+  naming the file (the caller says which error class and what to do).
+- :func:`write_atomic` / :func:`atomic_writer`: every output (reports, the effective config,
+  the cohort table, ``kb/<source>/active``) is written to a temporary file in its folder and
+  renamed into place, so a reader sees the old file or the complete new one, never half.
+- :func:`tree_digest`: the sha256 of a folder of tables (``kb status``, ``kb update``).
+
+A base module: it imports nothing of pgxannot but :mod:`pgxannot.errors`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import gzip
+import hashlib
+import io
+import json
+import lzma
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, TextIO
+
+from pgxannot.errors import OutputError, PgxannotError
+
+# Files in a table folder that are not tables: documentation, and the metadata of a download
+# (it records the digest of the tables, so it cannot be part of it).
+_NOT_TABLES_SUFFIXES = (".md",)
+_NOT_TABLES_NAMES = ("meta.json",)
+
+
+# --------------------------------------------------------------------------- reading
+def read_json(path: Path, *, error: type[PgxannotError], what: str = "file",
+              hint: str | None = None) -> Any:
+    """The JSON value in ``path``; ``error`` (one line naming the file) when it is missing,
+    unreadable or not JSON. ``what`` names the file in the message ("CPIC version file")."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise error(f"{what} is missing", path=path, hint=hint) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise error(f"{what} cannot be read ({_reason(exc)})", path=path, hint=hint) from None
+    try:
+        return json.loads(text)
+    except ValueError as exc:
+        raise error(f"{what} is not valid JSON ({exc})", path=path, hint=hint) from None
+
+
+def read_json_or(path: Path, default: Any) -> Any:
+    """The JSON value in ``path``, or ``default`` when the file is missing, unreadable or not
+    JSON (for what may be absent: status lines, a previous report, a download's state)."""
+    try:
+        return json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError):  # UnicodeDecodeError is a ValueError
+        return default
+
+
+def read_tsv(path: Path, *, error: type[PgxannotError], what: str = "table", hint: str | None = None,
+             quoting: int = csv.QUOTE_MINIMAL) -> list[dict[str, str]]:
+    """The rows of a tab-separated table with a header line, as dicts by column name.
+
+    ``.xz`` and ``.gz`` files are decompressed (by suffix). ``quoting=csv.QUOTE_NONE`` reads
+    quote characters as text (source releases whose free text holds stray quotes).
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise error(f"{what} is missing", path=path, hint=hint)
+    try:
+        raw = path.read_bytes()
+        if path.suffix == ".xz":
+            raw = lzma.decompress(raw)
+        elif path.suffix == ".gz":
+            raw = gzip.decompress(raw)
+        text = raw.decode("utf-8")
+    except (OSError, EOFError, lzma.LZMAError, UnicodeDecodeError) as exc:
+        raise error(f"{what} cannot be read ({_reason(exc)})", path=path, hint=hint) from None
+    return list(csv.DictReader(io.StringIO(text), delimiter="\t", quoting=quoting))
+
+
+def _reason(exc: BaseException) -> str:
+    return str(getattr(exc, "strerror", None) or exc)
+
+
+# --------------------------------------------------------------------------- writing
+@contextlib.contextmanager
+def atomic_writer(path: str | os.PathLike[str], *, durable: bool = True) -> Iterator[TextIO]:
+    """A text file (UTF-8, ``\\n`` newlines) that appears at ``path`` complete or not at all.
+
+    What is written goes to a temporary file ``.NAME.XXXX.tmp`` in the same folder (created
+    when missing); when the ``with`` block ends without an exception it is flushed (and, when
+    ``durable``, fsynced with its folder) and renamed over ``path`` with :func:`os.replace`.
+    On an exception the temporary file is removed and ``path`` is left as it was. An
+    :class:`OSError` becomes an :class:`~pgxannot.errors.OutputError` naming ``path``.
+    """
+    target = Path(path)
+    folder = target.parent
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(f"cannot create the output folder: {_reason(exc)}", path=folder,
+                          hint="choose a writable output folder") from None
+    tmp_name: str | None = None
+    try:
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+            yield fh
+            fh.flush()
+            if durable:
+                os.fsync(fh.fileno())
+        os.chmod(tmp_name, 0o666 & ~_umask())
+        os.replace(tmp_name, target)
+        tmp_name = None
+        if durable:
+            fsync_dir(folder)
+    except OSError as exc:
+        raise OutputError(f"cannot write the file: {_reason(exc)}", path=target,
+                          hint="check that the folder is writable and the disk is not full") from None
+    finally:
+        if tmp_name is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp_name)
+
+
+def write_atomic(path: str | os.PathLike[str], text: str, *, durable: bool = True) -> Path:
+    """Write ``text`` to ``path`` atomically (see :func:`atomic_writer`); returns the path."""
+    with atomic_writer(path, durable=durable) as fh:
+        fh.write(text)
+    return Path(path)
+
+
+def fsync_dir(folder: Path) -> None:
+    """Make renames in ``folder`` durable (POSIX); a no-op where folders cannot be opened."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+# --------------------------------------------------------------------------- digests
+def tree_digest(folder: Path) -> str | None:
+    """sha256 (hex) over the tables below ``folder``: each file's path relative to it and the
+    sha256 of its bytes, in path order. Documentation (``*.md``) and a download's
+    ``meta.json`` are not tables and are left out. None when the folder holds no table."""
+    if not folder.is_dir():
+        return None
+    files = sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix not in _NOT_TABLES_SUFFIXES
+                   and p.name not in _NOT_TABLES_NAMES)
+    h = hashlib.sha256()
+    for p in files:
+        h.update(str(p.relative_to(folder)).encode() + b"\0")
+        h.update(hashlib.sha256(p.read_bytes()).digest())
+    return h.hexdigest() if files else None

@@ -1,0 +1,115 @@
+"""pgxannot.files: the one JSON/TSV reader, atomic writer and folder digest."""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import hashlib
+import lzma
+
+import pytest
+
+from pgxannot.errors import KnowledgeBaseError, OutputError
+from pgxannot.files import (
+    atomic_writer,
+    read_json,
+    read_json_or,
+    read_tsv,
+    tree_digest,
+    write_atomic,
+)
+
+TSV = "a\tb\nx\t1\ny\t\n"
+ROWS = [{"a": "x", "b": "1"}, {"a": "y", "b": ""}]
+
+
+@pytest.mark.parametrize("suffix,pack", [(".tsv", bytes), (".tsv.gz", gzip.compress), (".tsv.xz", lzma.compress)])
+def test_read_tsv_plain_and_compressed(tmp_path, suffix, pack):
+    p = tmp_path / f"t{suffix}"
+    p.write_bytes(pack(TSV.encode()))
+    assert read_tsv(p, error=KnowledgeBaseError) == ROWS
+
+
+def test_read_tsv_quotes_as_text_when_asked(tmp_path):
+    p = tmp_path / "t.tsv"
+    p.write_text('a\tb\n"x\ty"\n', encoding="utf-8")
+    assert read_tsv(p, error=KnowledgeBaseError, quoting=csv.QUOTE_NONE) == [{"a": '"x', "b": 'y"'}]
+    assert read_tsv(p, error=KnowledgeBaseError) == [{"a": "x\ty", "b": None}]
+
+
+@pytest.mark.parametrize("content,message", [
+    (None, "CPIC table is missing"),
+    (b"\xff\xfe\x00a", "CPIC table cannot be read"),
+])
+def test_read_tsv_errors_are_one_line_naming_the_file(tmp_path, content, message):
+    p = tmp_path / "t.tsv"
+    if content is not None:
+        p.write_bytes(content)
+    with pytest.raises(KnowledgeBaseError) as e:
+        read_tsv(p, error=KnowledgeBaseError, what="CPIC table", hint="rebuild it")
+    line = e.value.one_line()
+    assert message in line and str(p) in line and "rebuild it" in line and "\n" not in line
+
+
+def test_a_truncated_xz_table_is_an_error_not_a_traceback(tmp_path):
+    p = tmp_path / "t.tsv.xz"
+    p.write_bytes(lzma.compress(TSV.encode())[:-8])
+    with pytest.raises(KnowledgeBaseError, match="cannot be read"):
+        read_tsv(p, error=KnowledgeBaseError)
+
+
+def test_read_json_and_its_errors(tmp_path):
+    p = tmp_path / "m.json"
+    p.write_text('{"version": "1"}', encoding="utf-8")
+    assert read_json(p, error=OutputError) == {"version": "1"}
+    assert read_json_or(p, None) == {"version": "1"}
+    for text, message in ((None, "report is missing"), ("{no", "report is not valid JSON")):
+        p.unlink(missing_ok=True)
+        if text is not None:
+            p.write_text(text, encoding="utf-8")
+        with pytest.raises(OutputError, match=message):
+            read_json(p, error=OutputError, what="report")
+        assert read_json_or(p, {}) == {}
+
+
+def test_atomic_writer_leaves_the_old_file_on_an_error(tmp_path):
+    target = tmp_path / "out" / "calls.tsv"
+    write_atomic(target, "old\n")
+    with pytest.raises(RuntimeError), atomic_writer(target) as fh:
+        fh.write("half of the new")
+        raise RuntimeError("killed half-way")
+    assert target.read_text(encoding="utf-8") == "old\n"
+    assert [p.name for p in target.parent.iterdir()] == ["calls.tsv"]  # no temporary file left
+    with atomic_writer(target, durable=False) as fh:
+        fh.write("new\n")
+    assert target.read_text(encoding="utf-8") == "new\n"
+
+
+def test_atomic_writer_names_the_file_it_cannot_write(tmp_path):
+    (tmp_path / "active").mkdir()  # a folder where the file goes: the rename fails
+    with pytest.raises(OutputError) as e:
+        write_atomic(tmp_path / "active", "v1\n")
+    assert "active" in e.value.one_line()
+    assert [p.name for p in tmp_path.iterdir()] == ["active"]
+
+
+def _digest_by_hand(files: dict[str, bytes]) -> str:
+    h = hashlib.sha256()
+    for name in sorted(files):
+        h.update(name.encode() + b"\0" + hashlib.sha256(files[name]).digest())
+    return h.hexdigest()
+
+
+def test_tree_digest_covers_tables_not_documentation_or_download_metadata(tmp_path):
+    assert tree_digest(tmp_path / "none") is None
+    assert tree_digest(tmp_path) is None
+    (tmp_path / "genes").mkdir()
+    (tmp_path / "genes" / "CYP2C19.json").write_bytes(b"{}")
+    (tmp_path / "index.json").write_bytes(b"[1]")
+    before = tree_digest(tmp_path)
+    assert before == _digest_by_hand({"genes/CYP2C19.json": b"{}", "index.json": b"[1]"})
+    (tmp_path / "SOURCES.md").write_text("how the tables were built")
+    (tmp_path / "meta.json").write_text('{"tables_sha256": "..."}')
+    assert tree_digest(tmp_path) == before
+    (tmp_path / "genes" / "CYP2C19.json").write_bytes(b"{ }")
+    assert tree_digest(tmp_path) != before
