@@ -56,7 +56,7 @@ def test_browser_builds_no_script_from_hostile_input(tmp_path):
 
 
 def test_browser_renders_cohort_page(tmp_path):
-    html, _ = render_cohort(fx.all_reports(), report_links={"PATIENT-001": "PATIENT-001.html"})
+    html = render_cohort(fx.all_reports(), report_links={"PATIENT-001": "PATIENT-001.html"})
     dom = _dump(html, tmp_path)
     assert "<svg" in dom and "Phenotype frequencies per gene" in _text(dom)
 

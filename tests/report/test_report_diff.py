@@ -6,12 +6,12 @@ import copy
 
 import report_fixtures as fx
 
-from pgxannot.report import diff_reports, format_diff
+from pgxannot.report import diff_reports, format_changes
 
 
 def test_identical_reports_have_no_changes():
     assert diff_reports(fx.pgx_report(), fx.pgx_report()) == []
-    assert format_diff([]).startswith("no differences")
+    assert format_changes([]) == "no changes\n"
 
 
 def test_changes_are_found_and_ordered():
@@ -39,8 +39,8 @@ def test_changes_are_found_and_ordered():
     cyp = next(c for c in changes if c["key"] == "CYP2C19")
     assert cyp["fields"] == ["diplotypes", "phenotype"]
     assert cyp["old"]["phenotype"] == "Poor Metabolizer"
-    text = format_diff(changes)
-    assert "CYP2C19\tchanged\tdiplotypes *2/*2 → *1/*2; phenotype Poor Metabolizer → Intermediate Metabolizer" in text
+    text = format_changes(changes)
+    assert "gene\tchanged\tCYP2C19\tdiplotypes *2/*2 → *1/*2; phenotype Poor Metabolizer → Intermediate Metabolizer" in text
     assert len(text.splitlines()) == len(changes)
     assert all(c["item"] == c["key"] and c["detail"] for c in changes)
     assert next(c for c in changes if c["key"] == "CYP2D6")["detail"] == "no longer reported"

@@ -7,7 +7,7 @@ renderers only order and word what it says, they never recompute a call.
 from __future__ import annotations
 
 from pgxannot.report.cohort import render_cohort
-from pgxannot.report.diff import describe_change, diff_reports, format_diff
+from pgxannot.report.diff import describe_change, diff_reports, format_changes
 from pgxannot.report.fhir import render_fhir
 from pgxannot.report.html import render_html
 from pgxannot.report.io import write_atomic
@@ -19,7 +19,7 @@ __all__ = [
     "TSV_COLUMNS",
     "describe_change",
     "diff_reports",
-    "format_diff",
+    "format_changes",
     "render_cohort",
     "render_fhir",
     "render_html",

@@ -8,22 +8,19 @@ each patient's report.
 
 from __future__ import annotations
 
-import json
 import os
-import tempfile
 import urllib.parse
 from collections import Counter, defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from pgxannot.errors import OutputError
+from pgxannot.files import atomic_writer, read_json, write_atomic
 from pgxannot.report.common import as_list, is_actionable, text
 from pgxannot.report.html import environment
-from pgxannot.report.io import write_atomic
 from pgxannot.report.text import format_tsv, tsv_rows
 
-CALLED = ("called", "outside_call")
 STATUS_ORDER = ("called", "outside_call", "ambiguous", "not_called")
 STATUS_COLOURS = {"called": "#1a6b35", "outside_call": "#4c9a63", "ambiguous": "#b7791f",
                   "not_called": "#9aa3ad"}
@@ -170,45 +167,42 @@ def cohort_view(reports: Sequence[Mapping[str, Any]], report_links: Mapping[str,
     }
 
 
-def render_cohort(reports: list[dict[str, Any]], *, report_links: dict[str, str]) -> tuple[str, str]:
-    """``(summary.html, calls.tsv)`` for a run.
+def render_cohort(reports: Sequence[Mapping[str, Any]], *, report_links: Mapping[str, str]) -> str:
+    """``summary.html`` of a run.
 
     ``report_links`` maps sample -> link to its HTML report, relative to the summary
     page (e.g. ``"../reports/S1.html"``); unsafe links are shown without a link.
-    ``calls.tsv`` is every sample's :func:`render_tsv` rows under one header.
     """
-    html = environment().get_template("cohort.html.j2").render(c=cohort_view(reports, report_links))
-    tsv = format_tsv(row for d in reports for row in tsv_rows(d))
-    return html, tsv
+    return environment().get_template("cohort.html.j2").render(c=cohort_view(reports, report_links))
+
+
+def calls_tsv(reports: Iterable[Mapping[str, Any]]) -> Iterator[str]:
+    """``calls.tsv``, block by block: one header, then every report's :func:`render_tsv` rows."""
+    yield format_tsv([])
+    for d in reports:
+        yield format_tsv(tsv_rows(d)).split("\n", 1)[1]
 
 
 def write_cohort(reports: Sequence[Path], *, html: Path, tsv: Path, reports_dir: Path) -> None:
     """Cohort page and call table, streaming: one report in memory at a time.
 
-    ``calls.tsv`` is written row block by row block; the summary page gets a slim view
-    of each report (gene calls, current-medication drugs, high-risk findings), so
-    memory stays bounded by the page's content, not by the cohort's reports.
+    ``calls.tsv`` is written row block by row block while the reports are read; the summary
+    page gets a slim view of each report (gene calls, current-medication drugs, high-risk
+    findings), so memory stays bounded by the page's content, not by the cohort's reports.
     """
-    slim: list[dict] = []
-    tsv.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{tsv.name}.", suffix=".tmp", dir=tsv.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as out:
-            for i, p in enumerate(sorted(reports)):
-                try:
-                    d = json.loads(Path(p).read_text(encoding="utf-8"))
-                except (OSError, ValueError) as exc:
-                    raise OutputError(f"report cannot be read ({exc})", path=p) from None
-                block = format_tsv(tsv_rows(d))
-                out.write(block if i == 0 else block.split("\n", 1)[1])
-                slim.append(_slim_for_cohort(d))
-        os.replace(tmp, tsv)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    slim: list[dict[str, Any]] = []
+
+    def read_all() -> Iterator[Mapping[str, Any]]:
+        for p in sorted(reports):
+            d = read_json(p, error=OutputError, what="report")
+            slim.append(_slim_for_cohort(d))
+            yield d
+
+    with atomic_writer(tsv, durable=False) as out:
+        for block in calls_tsv(read_all()):
+            out.write(block)
     links = {d["sample"]: os.path.relpath(reports_dir / f"{d['sample']}.html", html.parent) for d in slim}
-    page, _ = render_cohort(slim, report_links=links)
-    write_atomic(html, page)
+    write_atomic(html, render_cohort(slim, report_links=links))
 
 
 _COHORT_GENE_KEYS = ("gene", "status", "diplotypes", "phenotype", "activity_score", "missing_positions", "source")

@@ -13,9 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from pgxannot.errors import OutputError
+from pgxannot.files import read_json
 from pgxannot.report.common import text
-
-SECTION_ORDER = ("gene", "drug", "finding", "her2_status")
 
 GENE_FIELDS = ("status", "diplotypes", "phenotype", "activity_score", "missing_positions", "source")
 DRUG_FIELDS = ("action", "classification", "traffic_light", "recommendation",
@@ -131,28 +130,21 @@ def describe_change(c: Mapping[str, Any]) -> str:
     return "; ".join(parts)
 
 
-def format_diff(changes: list[dict[str, Any]]) -> str:
-    """Plain-text listing for ``pgxannot diff`` (one line per change; a line when none)."""
+def format_changes(changes: list[dict[str, Any]]) -> str:
+    """``pgxannot diff``'s listing: ``section, change, item, detail`` tab-separated, one line
+    per change; ``no changes`` when there is none."""
     if not changes:
-        return "no differences in gene calls, drug guidance, findings or HER2 status\n"
-    lines = [f"{c['section']}\t{c['key']}\t{c['change']}\t{describe_change(c)}" for c in changes]
-    return "\n".join(lines) + "\n"
+        return "no changes\n"
+    return "".join(f"{c['section']}\t{c['change']}\t{c['item']}\t{c['detail']}\n" for c in changes)
 
 
 def diff_files(old: Path, new: Path, *, as_json: bool = False) -> str:
     """``pgxannot diff OLD NEW``: the changes between two JSON reports, as TSV lines or JSON."""
-    docs = []
-    for p in (old, new):
-        try:
-            docs.append(json.loads(Path(p).read_text(encoding="utf-8")))
-        except OSError as exc:
-            raise OutputError(f"cannot read report ({exc.strerror})", path=p) from None
-        except ValueError as exc:
-            raise OutputError(f"not a JSON report ({exc})", path=p) from None
+    docs = [read_json(p, error=OutputError, what="report") for p in (old, new)]
+    for p, d in zip((old, new), docs, strict=True):
+        if not isinstance(d, dict):
+            raise OutputError("not a JSON report (an object with genes, drugs, findings)", path=p)
     changes = diff_reports(docs[0], docs[1])
     if as_json:
         return json.dumps(changes, indent=2, ensure_ascii=False) + "\n"
-    if not changes:
-        return "no changes\n"
-    return "".join(f"{c.get('section', '')}\t{c.get('change', '')}\t{c.get('item', '')}\t{c.get('detail', '')}\n"
-                   for c in changes)
+    return format_changes(changes)
