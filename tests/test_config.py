@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from pgxannot.config import load_config, load_sample_sheet, validate_config
+from pgxannot.config import load_config, load_sample_sheet, normalize_sex, validate_config
 from pgxannot.errors import ConfigError, SampleSheetError
 
 
@@ -94,3 +94,19 @@ def test_bad_sheets_give_one_line_errors(tmp_path, vcf, text, needle):
         load_sample_sheet(p, cwd=tmp_path)
     msg = ei.value.one_line()
     assert needle in msg and "samples.tsv" in msg and "\n" not in msg
+
+
+@pytest.mark.parametrize(("written", "sex"), [
+    ("F", "female"), ("female", "female"), (" Male ", "male"), ("m", "male"), ("", "unknown"),
+    (None, "unknown"), ("NA", "unknown"), ("u", "unknown"), ("yes", None), ("fem", None),
+])
+def test_one_sex_normalisation_for_the_sheet_and_the_caller(tmp_path, vcf, written, sex):
+    """normalize_sex is the one reading of the sheet's sex column (the caller uses it too)."""
+    assert normalize_sex(written) == sex
+    if written is not None and written.strip():
+        p = sheet(tmp_path, f"sample\tvcf\tsex\nP1\t{vcf}\t{written.strip()}\n")
+        if sex is None:
+            with pytest.raises(SampleSheetError, match="is not female, male or unknown"):
+                load_sample_sheet(p)
+        else:
+            assert load_sample_sheet(p)[0].sex == sex

@@ -9,7 +9,8 @@ import numpy as np
 import pysam
 import pytest
 
-from pgxannot.errors import BuildMismatchError, VcfError
+from pgxannot.errors import BuildMismatchError, ConfigError, VcfError
+from pgxannot.pgx import pgx_sites
 from pgxannot.vcf.genome import CONTIG_LENGTHS
 from pgxannot.vcf.header import inspect_vcf
 from pgxannot.vcf.model import HAPLOID, MISSING, Site, SiteStatus
@@ -260,9 +261,16 @@ def test_build_mismatch_from_contig_lengths(tmp_path):
     assert "GRCh37" in ei.value.one_line() and "reference_build" in ei.value.one_line()
 
 
-def test_unknown_build(tmp_path):
+def test_unknown_build_is_one_config_error_for_the_reader_and_the_caller(tmp_path):
+    """BUILDS is defined once (vcf.genome) and so is the error naming the config key."""
     p = write_vcf(tmp_path / "x.vcf", ["S1"], [row("chr10", 94781859, "G", "A", "0/1")])
-    assert "unknown reference build" in _err(tmp_path, lambda: read_site_genotypes([p], [CYP2C19_2], build="hg17"))
+    messages = []
+    for fn in (lambda: read_site_genotypes([p], [CYP2C19_2], build="hg17"), lambda: pgx_sites("hg17")):
+        with pytest.raises(ConfigError) as ei:
+            fn()
+        messages.append(ei.value.one_line())
+    assert messages[0] == messages[1]
+    assert "unknown reference build 'hg17'" in messages[0] and "reference_build" in messages[0]
 
 
 def test_many_ref_mismatches_mean_wrong_build(tmp_path):

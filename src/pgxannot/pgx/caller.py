@@ -26,15 +26,10 @@ from pgxannot.pgx.lowest import lowest_function_call, partial_alleles
 from pgxannot.pgx.matcher import HAPLOID_CODE, MISSING_CODE, UNDOCUMENTED, match_pattern
 from pgxannot.pgx.model import CallStatus, Diplotype, GeneCall
 from pgxannot.pgx.phenotype import describe, sort_alleles
-from pgxannot.vcf.genome import BUILDS
+from pgxannot.vcf.genome import require_build
 from pgxannot.vcf.model import HAPLOID, MISSING, Site, SiteGenotypes, SiteStatus
 
 _SEX_CODE = {"female": 1, "male": 2}  # anything else: 0 (unknown)
-
-
-def _check_build(build: str) -> None:
-    if build not in BUILDS:
-        raise ConfigError(f"unknown reference build {build!r}", hint=f"use {' or '.join(BUILDS)}")
 
 
 def _genes(genes: Iterable[str] | None) -> tuple[str, ...]:
@@ -62,7 +57,7 @@ def pgx_sites(build: str = "GRCh38", genes: Iterable[str] | None = None) -> list
 
     GRCh37 positions without a known mapping are left out (they are reported missing).
     """
-    _check_build(build)
+    require_build(build)
     sites: set[Site] = set()
     for g in _genes(genes):
         t = gene_table(g)
@@ -193,7 +188,7 @@ def call_samples(sg: SiteGenotypes, *, sexes: Mapping[str, str] | None = None,
                  missing_as_reference: bool = False, build: str = "GRCh38",
                  genes: Iterable[str] | None = None) -> dict[str, list[GeneCall]]:
     """Call every gene for every sample of ``sg``; genes needing outside calls are listed as such."""
-    _check_build(build)
+    require_build(build)
     wanted = _genes(genes)
     sexes = sexes or {}
     sex = np.array([_SEX_CODE.get(normalize_sex(str(sexes.get(s, "unknown"))) or "", 0) for s in sg.samples],

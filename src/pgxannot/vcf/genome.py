@@ -5,7 +5,16 @@ from __future__ import annotations
 from collections.abc import Iterable
 from functools import cache
 
-BUILDS = ("GRCh38", "GRCh37")
+from pgxannot.errors import ConfigError
+
+BUILDS = ("GRCh38", "GRCh37")  # the reference builds pgxannot reads (config key reference_build)
+
+
+def require_build(build: str) -> None:
+    """ConfigError unless ``build`` is one of :data:`BUILDS`."""
+    if build not in BUILDS:
+        raise ConfigError(f"unknown reference build {build!r}",
+                          hint=f"use one of {', '.join(BUILDS)} (config key reference_build)")
 
 # Primary-assembly lengths (NCBI GRCh38.p14 / GRCh37.p13): enough to tell the builds apart.
 CONTIG_LENGTHS: dict[str, dict[str, int]] = {

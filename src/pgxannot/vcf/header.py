@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from pgxannot.errors import BuildMismatchError, VcfError
-from pgxannot.vcf.genome import BUILDS, build_from_contigs, build_from_reference_line
+from pgxannot.vcf.genome import build_from_contigs, build_from_reference_line, require_build
 from pgxannot.vcf.handle import open_vcf
 from pgxannot.vcf.model import VcfInfo
 
@@ -160,8 +160,7 @@ def _header_fields(line: str) -> dict[str, str]:
 
 def check_build(info: VcfInfo, build: str) -> None:
     """Raise BuildMismatchError when the header says another build than ``build``."""
-    if build not in BUILDS:
-        raise VcfError(f"unknown reference build {build!r}", hint=f"use one of {', '.join(BUILDS)} (config key reference_build)")
+    require_build(build)
     if info.build == "mixed":
         raise BuildMismatchError("header contig lengths mix GRCh37 and GRCh38", path=info.path,
                                  hint="fix the ##contig lines or re-create the VCF on one build")
