@@ -1,6 +1,5 @@
 # Helpers of the workflow: config and sample-sheet validation, chunking, inputs/outputs.
 import json
-import os
 import sys
 from pathlib import Path
 
@@ -33,10 +32,6 @@ validate(
     pd.DataFrame([r.normalized() for r in SAMPLES], dtype=str),
     schema="../schemas/samples.schema.yaml",
 )
-
-
-wildcard_constraints:
-    sample="|".join(s.sample for s in SAMPLES),
 
 
 def make_chunks(rows, size):

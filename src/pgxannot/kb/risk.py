@@ -167,14 +167,6 @@ class RiskKnowledgeBase:
     def civic_genes(self) -> frozenset[str]:
         return frozenset(e.gene for e in self.civic)
 
-    def versions(self) -> dict[str, object]:
-        """Provenance block: source versions of the risk tables."""
-        return {
-            "clinvar": {k: self.clinvar_meta.get(k) for k in ("version", "build", "plp_variants")},
-            "civic": {k: self.civic_meta.get(k) for k in ("version", "evidence_items",
-                                                          "grch38_mapped")},
-        }
-
 
 # --------------------------------------------------------------------------- loading
 def _read_tsv(path: Path) -> list[dict[str, str]]:

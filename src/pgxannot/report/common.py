@@ -87,10 +87,6 @@ def safe_href(url: Any) -> str | None:
     return u
 
 
-def finding_key(f: Mapping[str, Any]) -> tuple[str, str, str]:
-    return (str(f.get("category")), str(f.get("gene")), str(f.get("variant")))
-
-
 def unique(items: Iterable[str]) -> list[str]:
     seen: dict[str, None] = {}
     for it in items:

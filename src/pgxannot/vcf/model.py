@@ -69,12 +69,6 @@ class SiteGenotypes:
     status: np.ndarray  # int8 (n_sites,): SiteStatus
     notes: tuple[str, ...] = field(default=())  # reader observations worth reporting
 
-    def index_of(self, chrom: str, pos: int) -> int:
-        for i, s in enumerate(self.sites):
-            if s.chrom == chrom and s.pos == pos:
-                return i
-        raise KeyError(f"{chrom}:{pos}")
-
     def sample_index(self, sample: str) -> int:
         return self.samples.index(sample)
 

@@ -44,21 +44,6 @@ def trim_alleles(pos: int, ref: str, alt: str) -> tuple[int, str, str]:
     return pos, ref, alt
 
 
-def split_alleles(pos: int, ref: str, alts: tuple[str, ...] | list[str]) -> list[tuple[int, int, str, str]]:
-    """Split a multi-allelic record into minimal bi-allelic forms.
-
-    Returns ``(alt_index, pos, ref, alt)`` for every non-symbolic alternate
-    (``alt_index`` is 1-based as in GT). Symbolic alleles are skipped.
-    """
-    out: list[tuple[int, int, str, str]] = []
-    for i, alt in enumerate(alts, start=1):
-        if is_symbolic(alt):
-            continue
-        p, r, a = trim_alleles(pos, ref.upper(), alt.upper())
-        out.append((i, p, r, a))
-    return out
-
-
 def reexpress(site_ref: str, rec_ref: str, allele: str) -> str | None:
     """Express ``allele`` of a record whose REF is ``rec_ref`` against ``site_ref``.
 
