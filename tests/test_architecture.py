@@ -3,6 +3,12 @@
 Read from the source with :mod:`ast` (which module imports which) and proved by
 importing every module of ``src/pgxannot`` first, in a fresh interpreter of its own.
 
+A function named as ``"pgxannot.module:function"`` (the CLI's subcommand table, the
+knowledge-source registry: :mod:`pgxannot.lazy` imports it when it is first called) is
+data, not an import statement, so the rule "no function-level import" holds for it; it
+is still a dependency, so it is an edge of the graph below like any import, and the layer
+rules and the cycle check cover it.
+
 Layers (data flows one way: vcf -> pgx -> guidance/risk -> report)::
 
     errors, paths, files, vocabulary,      the base: no layer above
@@ -17,12 +23,15 @@ from __future__ import annotations
 
 import ast
 import os
+import re
 import subprocess
 import sys
 import textwrap
 from pathlib import Path
 
 import pytest
+
+from pgxannot import lazy
 
 SRC = Path(__file__).resolve().parents[1] / "src"
 PACKAGE = SRC / "pgxannot"
@@ -62,12 +71,23 @@ def _resolve(name: str) -> str | None:
     return None
 
 
+NAMED = re.compile(r"^(pgxannot(?:\.\w+)*):\w+$")  # as pgxannot.lazy.REFERENCE
+
+
+def _named(tree: ast.AST) -> list[tuple[str, int]]:
+    """("pgxannot.x.y", line) of every "pgxannot.x.y:function" string of a module."""
+    return [(m.group(1), node.lineno) for node in ast.walk(tree)
+            if isinstance(node, ast.Constant) and isinstance(node.value, str)
+            and (m := NAMED.match(node.value))]
+
+
 def _imports(module: str) -> list[tuple[str, int, bool]]:
-    """(imported pgxannot module or third-party top name, line, at top level?) of one module."""
+    """(imported pgxannot module or third-party top name, line, at top level?) of one module;
+    a function named by "module:function" counts as a top-level import of its module."""
     path = MODULES[module]
     tree = ast.parse(path.read_text(encoding="utf-8"))
     top = {id(n) for n in tree.body}
-    out = []
+    out = [(_resolve(name), line, True) for name, line in _named(tree) if _resolve(name) not in (None, module)]
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             names = [a.name for a in node.names]
@@ -234,3 +254,20 @@ def _long_functions() -> dict[str, int]:
                                         + ", ".join(f"{k} ({v})" for k, v in KNOWN_LONG.items()))
 def test_no_function_over_60_lines_outside_kb_build():
     assert _long_functions() == {}
+
+
+def test_every_named_function_exists():
+    """Each "pgxannot.module:function" string names a function that is there (a typo in the
+    CLI's table or the registry would otherwise surface only when that command runs)."""
+    names = sorted({node.value for path in MODULES.values()
+                    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+                    if isinstance(node, ast.Constant) and isinstance(node.value, str) and NAMED.match(node.value)})
+    assert len(names) >= 10  # the CLI's subcommands and the registry's loaders, builders, preparers
+    missing = [n for n in names if not callable(lazy.function(n))]
+    assert missing == []
+
+
+def test_a_named_function_is_an_edge_of_the_graph():
+    tree = ast.parse('COMMANDS = {"x": ("pgxannot.pipeline:annotate_samples", None)}\n"pgxannot.cli is prose"\n')
+    assert _named(tree) == [("pgxannot.pipeline", 1)]
+    assert "pgxannot.pipeline" in GRAPH["pgxannot.cli"]  # the CLI names the pipeline, never imports it

@@ -28,7 +28,7 @@ def test_defaults_are_filled_in():
     assert cfg["reference_build"] == "GRCh38"
     assert cfg["missing_positions_as_reference"] is False
     assert cfg["copy_number"]["amplification_cn"] == 5
-    assert cfg["knowledge_base"]["clinvar"] == "bundled"
+    assert cfg["knowledge_base"] == {"home": None}  # per-source selectors: from the registry
 
 
 @pytest.mark.parametrize("bad, key", [

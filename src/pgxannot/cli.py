@@ -1,7 +1,9 @@
 """The ``pgxannot`` command: subcommands only.
 
-Each subcommand parses its arguments and calls one function of the package. A
-:class:`~pgxannot.errors.PgxannotError` becomes one line on stderr and exit code
+Each subcommand parses its arguments and calls one function of the package, named in
+:data:`COMMANDS` as ``"module:function"`` and imported only when that subcommand runs
+(:mod:`pgxannot.lazy`): ``pgxannot --version`` and ``--help`` load none of the pipeline.
+A :class:`~pgxannot.errors.PgxannotError` becomes one line on stderr and exit code
 2; an unexpected exception is reported in one line too (with the traceback only
 under ``PGXANNOT_DEBUG=1``), because a clinician-facing tool must never dump a
 stack trace over a bad input.
@@ -18,20 +20,15 @@ import subprocess
 import sys
 import tempfile
 import traceback
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
-from pgxannot import __version__
-from pgxannot.effective_config import check_config, write_effective_config
+from pgxannot import __version__, lazy
 from pgxannot.errors import OutputError, PgxannotError
-from pgxannot.kb import manage, registry
-from pgxannot.kb.status import short_versions, status_text
+from pgxannot.kb import registry
+from pgxannot.kb.status import short_versions
 from pgxannot.paths import bundled_root
-from pgxannot.pipeline import annotate_samples
-from pgxannot.report.cohort import write_cohort
-from pgxannot.report.diff import diff_files
-from pgxannot.report.io import write_checksums
-from pgxannot.report.validation import schema_text
 
 log = logging.getLogger("pgxannot")
 
@@ -245,42 +242,36 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 3
 
 
+# Subcommand -> (the function it runs, how the parsed arguments reach it). Text it returns
+# is printed (with a final newline). The functions are named, not imported: pgxannot.lazy.
+Call = Callable[[Callable[..., Any], argparse.Namespace], Any]
+COMMANDS: dict[str, tuple[str, Call]] = {
+    "annotate": ("pgxannot.pipeline:annotate_samples", lambda f, a: f(
+        a.config, a.samples.split(","), outdir=a.outdir, index_dir=a.index_dir)),
+    "write-config": ("pgxannot.effective_config:write_effective_config", lambda f, a: f(
+        json.loads(a.config_json), a.sample_sheet, a.output)),
+    "check": ("pgxannot.effective_config:check_config", lambda f, a: f(a.configfile)),
+    "cohort": ("pgxannot.report.cohort:write_cohort", lambda f, a: f(
+        a.reports, html=a.html, tsv=a.tsv, reports_dir=a.reports_dir)),
+    "checksums": ("pgxannot.report.io:write_checksums", lambda f, a: f(a.files, base=a.base, output=a.output)),
+    "schema": ("pgxannot.report.validation:schema_text", lambda f, a: f()),
+    "diff": ("pgxannot.report.diff:diff_files", lambda f, a: f(a.old, a.new, as_json=a.json)),
+    "kb status": ("pgxannot.kb.status:status_text", lambda f, a: f()),
+    "kb update": ("pgxannot.kb.manage:update", lambda f, a: f(a.source, url=a.url, allow_http=a.insecure_http)),
+    "kb use": ("pgxannot.kb.manage:use", lambda f, a: f(a.source, a.kb_version)),
+}
+
+
 def _dispatch(args: argparse.Namespace) -> int:
-    cmd = args.command
-    if cmd == "annotate":
-        annotate_samples(args.config, args.samples.split(","), outdir=args.outdir, index_dir=args.index_dir)
-        return 0
-    if cmd == "write-config":
-        write_effective_config(json.loads(args.config_json), args.sample_sheet, args.output)
-        return 0
-    if cmd == "check":
-        print(check_config(args.configfile))
-        return 0
-    if cmd == "cohort":
-        write_cohort(args.reports, html=args.html, tsv=args.tsv, reports_dir=args.reports_dir)
-        return 0
-    if cmd == "checksums":
-        write_checksums(args.files, base=args.base, output=args.output)
-        return 0
-    if cmd == "schema":
-        sys.stdout.write(schema_text())
-        return 0
-    if cmd == "diff":
-        sys.stdout.write(diff_files(args.old, args.new, as_json=args.json))
-        return 0
-    if cmd == "kb":
-        if args.kb_command == "status":
-            sys.stdout.write(status_text())
-            return 0
-        if args.kb_command == "update":
-            print(manage.update(args.source, url=args.url, allow_http=args.insecure_http))
-            return 0
-        if args.kb_command == "use":
-            print(manage.use(args.source, args.kb_version))
-            return 0
+    name = args.command if args.command != "kb" else f"kb {args.kb_command}"
+    if name not in COMMANDS:  # `pgxannot kb` alone
         print("pgxannot kb: choose status, update or use", file=sys.stderr)
         return 1
-    raise AssertionError(cmd)
+    target, call = COMMANDS[name]
+    out = call(lazy.function(target), args)
+    if isinstance(out, str):
+        sys.stdout.write(out if out.endswith("\n") else out + "\n")
+    return 0
 
 
 if __name__ == "__main__":

@@ -20,12 +20,12 @@ from pgxannot.config import (
 from pgxannot.errors import ConfigError, SampleSheetError
 from pgxannot.files import write_atomic
 from pgxannot.guidance.medications import sheet_medication_warnings
-from pgxannot.kb.resolve import load_knowledge_base
+from pgxannot.kb.resolve import load_knowledge_base, selectors
 
 
 def write_effective_config(config: Mapping[str, Any], sheet: Path, output: Path) -> None:
     """Validate the workflow's config and write it (with the resolved sheet path) as JSON."""
-    cfg = validate_config(config)
+    cfg = _with_sources(validate_config(config))
     cfg["sample_sheet"] = str(Path(sheet).resolve())
     write_atomic(output, json.dumps(cfg, indent=2, sort_keys=True) + "\n")
 
@@ -39,7 +39,7 @@ def read_effective_config(path: Path) -> dict:
         raise ConfigError(f"cannot read the effective config ({exc.strerror})", path=path) from None
     data = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
     sheet = data.pop("sample_sheet", None)
-    cfg = validate_config(data, source=str(path))
+    cfg = _with_sources(validate_config(data, source=str(path)))
     if sheet is None:
         sheet = str(resolve_samples_path(cfg))
     cfg["sample_sheet"] = sheet
@@ -48,7 +48,7 @@ def read_effective_config(path: Path) -> dict:
 
 def check_config(configfile: Path) -> str:
     """``pgxannot check``: validate a config and its sheet, say what a run would do."""
-    cfg = load_config(configfile)
+    cfg = _with_sources(load_config(configfile))
     sheet = resolve_samples_path(cfg)
     rows = load_sample_sheet(sheet)
     groups = {r.vcf_key for r in rows}
@@ -56,6 +56,13 @@ def check_config(configfile: Path) -> str:
                                          strict=bool(cfg.get("medications_strict")))  # guidance's check (#13)
     return "\n".join([*warnings, f"{configfile}: valid; {len(rows)} sample(s) in {sheet} reading {len(groups)} "
                                   f"VCF group(s); build {cfg['reference_build']}"])
+
+
+def _with_sources(cfg: dict[str, Any]) -> dict[str, Any]:
+    """``cfg`` with a ``knowledge_base`` selector for every downloadable source of the
+    registry (the schema cannot list them: the registry is their one list)."""
+    cfg["knowledge_base"] = selectors(cfg.get("knowledge_base") or {})
+    return cfg
 
 
 def select_samples(rows: Sequence[SampleRow], wanted: Sequence[str], sheet: Path) -> list[SampleRow]:

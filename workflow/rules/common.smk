@@ -25,6 +25,8 @@ try:
     validate(config, schema="../schemas/config.schema.yaml")
     SAMPLE_SHEET = resolve_samples_path(config, bundled=BUNDLED_CONFIG)
     SAMPLES = load_sample_sheet(SAMPLE_SHEET)
+    # which knowledge-base version each source resolves to (checks the selector names)
+    KB_SIGNATURE = selection_signature(config["knowledge_base"])
 except PgxannotError as exc:
     raise WorkflowError(f"pgxannot: error: {exc.one_line()}") from None
 
@@ -46,7 +48,6 @@ def make_chunks(rows, size):
     return chunks
 
 
-KB_SIGNATURE = selection_signature(config["knowledge_base"])
 CHUNKS = make_chunks(SAMPLES, int(config["chunk_size"]))
 # the package's renderer registry is the one list of report formats (json, tsv, html, fhir.json)
 REPORT_EXTS = report_suffixes(config)

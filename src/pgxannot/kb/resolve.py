@@ -1,10 +1,10 @@
 """Which knowledge-base version a run uses, and loading it.
 
-A config selector per updatable source (``knowledge_base.<source>``) is ``bundled``
-(the tables in ``resources/``), ``active`` (the activated download, or bundled when
-none), or a version name that pins a download so reruns are reproducible. Downloads
-live in ``$PGXANNOT_HOME`` (see :mod:`pgxannot.kb.store`); the sources are those of
-:mod:`pgxannot.kb.registry`.
+A config selector per updatable source (``knowledge_base.<source>``, default
+``bundled``) is ``bundled`` (the tables in ``resources/``), ``active`` (the activated
+download, or bundled when none), or a version name that pins a download so reruns are
+reproducible. Downloads live in ``$PGXANNOT_HOME`` (see :mod:`pgxannot.kb.store`); the
+sources, and so the selectors the config accepts, are those of :mod:`pgxannot.kb.registry`.
 """
 
 from __future__ import annotations
@@ -15,27 +15,29 @@ from pathlib import Path
 from typing import Any
 
 from pgxannot import __version__
-from pgxannot.errors import KnowledgeBaseError
+from pgxannot.errors import ConfigError, KnowledgeBaseError
 from pgxannot.files import read_json
 from pgxannot.kb import registry
-from pgxannot.kb.cpic import GuidanceKB, load_guidance_kb
+from pgxannot.kb.cpic import GuidanceKB
 from pgxannot.kb.registry import Source
-from pgxannot.kb.risk import RiskKnowledgeBase, load_risk_kb
+from pgxannot.kb.risk import RiskKnowledgeBase, risk_kb
 from pgxannot.kb.store import META, active_version, kb_home, source_root
-from pgxannot.paths import resources_dir
 
 
 @dataclass(frozen=True)
 class KnowledgeBase:
     """Every table a run uses, loaded once per job, with the versions for provenance.
 
-    A new source (see :mod:`pgxannot.kb.registry`) adds its typed field here and one line
-    to :func:`load_knowledge_base`.
+    ``tables`` holds what each source's loader read, by source name in registry order: a
+    new source of :mod:`pgxannot.kb.registry` is there with nothing added here, and the
+    stage that uses it reads ``kb.tables["<name>"]``. The CPIC and risk tables also have
+    typed fields.
     """
 
-    guidance: GuidanceKB  # CPIC
-    risk: RiskKnowledgeBase  # ClinVar + CIViC (+ the bundled gene tables)
+    tables: Mapping[str, Any]
     versions: dict[str, dict[str, Any]]  # provenance.knowledge_base of every report
+    guidance: GuidanceKB  # tables["cpic"]
+    risk: RiskKnowledgeBase  # tables["clinvar"] and tables["civic"] with the bundled gene tables
 
 
 def source_dir(source: str, selector: str, home: Path) -> Path | None:
@@ -56,6 +58,21 @@ def source_dir(source: str, selector: str, home: Path) -> Path | None:
     return d
 
 
+def selectors(kb_cfg: Mapping[str, Any]) -> dict[str, Any]:
+    """The config's ``knowledge_base`` block with a selector for every updatable source
+    (``bundled`` where none is given; the block's own order kept). ConfigError for a key
+    that names no updatable source (a typo must not silently select the bundled tables)."""
+    known = (*registry.updatable_names(), "home")
+    unknown = [k for k in kb_cfg if k not in known]
+    if unknown:
+        raise ConfigError(f"config key 'knowledge_base.{unknown[0]}': no such knowledge source",
+                          hint=f"the knowledge_base keys are {', '.join(known)}")
+    out = dict(kb_cfg)
+    for s in registry.updatable():
+        out.setdefault(s.name, "bundled")
+    return out
+
+
 def selected_dirs(kb_cfg: Mapping[str, Any]) -> dict[str, Path | None]:
     """Downloaded table folder per updatable source (None: bundled), as the config selects."""
     home = kb_home(kb_cfg.get("home"))
@@ -63,13 +80,12 @@ def selected_dirs(kb_cfg: Mapping[str, Any]) -> dict[str, Path | None]:
 
 
 def load_knowledge_base(kb_cfg: Mapping[str, Any]) -> KnowledgeBase:
-    """Load the tables selected by the config's ``knowledge_base`` block."""
-    dirs = selected_dirs(kb_cfg)
-    return KnowledgeBase(
-        guidance=load_guidance_kb(dirs["cpic"]),
-        risk=load_risk_kb(clinvar_dir=dirs["clinvar"], civic_dir=dirs["civic"]),
-        versions=knowledge_versions(kb_cfg, dirs),
-    )
+    """Load the tables selected by the config's ``knowledge_base`` block: every source of
+    the registry that has a loader, from its selected download or its bundled folder."""
+    dirs = selected_dirs(selectors(kb_cfg))
+    tables = {s.name: s.load(dirs.get(s.name) or s.bundled_folder()) for s in registry.SOURCES if s.loader}
+    return KnowledgeBase(tables=tables, versions=knowledge_versions(kb_cfg, dirs), guidance=tables["cpic"],
+                         risk=risk_kb(tables["clinvar"], tables["civic"]))
 
 
 def knowledge_versions(kb_cfg: Mapping[str, Any], dirs: Mapping[str, Path | None]) -> dict[str, dict[str, Any]]:
@@ -78,7 +94,7 @@ def knowledge_versions(kb_cfg: Mapping[str, Any], dirs: Mapping[str, Path | None
     out: dict[str, dict[str, Any]] = {}
     for s in registry.SOURCES:
         folder = dirs.get(s.name)
-        path = (folder or resources_dir() / s.folder) / s.meta_file
+        path = (folder or s.bundled_folder()) / s.meta_file
         meta = _read_meta(path) if path.is_file() else {}
         block: dict[str, Any] = {"source": s.provenance_source} if s.provenance_source else {}
         block.update({key: meta.get(meta_key) for key, meta_key in s.provenance_fields})
@@ -111,7 +127,7 @@ def selection_signature(kb_cfg: Mapping[str, Any]) -> str:
     version (``pgxannot kb update/use``) reruns the reports that depend on it.
     Cheap: reads only the ``active`` pointers, never the tables.
     """
-    home = kb_home(kb_cfg.get("home"))
+    home = kb_home(selectors(kb_cfg).get("home"))
     parts = [f"pgxannot={__version__}"]
     for s in registry.updatable():
         selector = _selector(kb_cfg, s)

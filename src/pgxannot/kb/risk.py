@@ -237,10 +237,18 @@ def load_risk_kb(resources: Path | None = None, *, clinvar_dir: Path | None = No
     release instead (as ``pgxannot kb update`` writes them).
     """
     root = Path(resources) if resources is not None else default_resources()
-    genes, cnv = load_genes(root / "genes")
-    clinvar, clinvar_meta = load_clinvar(Path(clinvar_dir) if clinvar_dir else root / "clinvar")
-    civic, civic_meta = load_civic(Path(civic_dir) if civic_dir else root / "civic")
-    return make_kb(genes, clinvar, clinvar_meta, cnv, civic, civic_meta)
+    return risk_kb(load_clinvar(Path(clinvar_dir) if clinvar_dir else root / "clinvar"),
+                   load_civic(Path(civic_dir) if civic_dir else root / "civic"), genes_dir=root / "genes")
+
+
+def risk_kb(clinvar: tuple[dict, dict[str, object]], civic: tuple[tuple[CivicEvidence, ...], dict[str, object]],
+            *, genes_dir: Path | None = None) -> RiskKnowledgeBase:
+    """The risk knowledge base from loaded ClinVar and CIViC tables (what :func:`load_clinvar`
+    and :func:`load_civic`, the registry's loaders, return) and the gene tables in
+    ``genes_dir`` (default: the bundled ``resources/genes``)."""
+    genes, cnv = load_genes(genes_dir if genes_dir is not None else default_resources() / "genes")
+    (table, clinvar_meta), (items, civic_meta) = clinvar, civic
+    return make_kb(genes, table, clinvar_meta, cnv, items, civic_meta)
 
 
 def name_aliases(variant: str, protein_change: str = "") -> list[str]:

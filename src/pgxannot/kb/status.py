@@ -14,7 +14,6 @@ from pgxannot.files import read_json_or, tree_digest
 from pgxannot.kb import grch37, registry
 from pgxannot.kb.registry import Source
 from pgxannot.kb.store import active_version, installed_versions, kb_home, read_meta, version_dir
-from pgxannot.paths import resources_dir
 
 
 @dataclass(frozen=True)
@@ -36,7 +35,7 @@ def bundled_info(source: str) -> dict[str, Any]:
     """Version facts of the bundled tables of ``source`` ({} when not bundled)."""
     s = registry.get(source)
     try:
-        path = resources_dir() / s.folder / s.meta_file
+        path = s.bundled_folder() / s.meta_file
     except FileNotFoundError:
         return {}
     data = read_json_or(path, {})
