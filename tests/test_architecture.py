@@ -11,8 +11,8 @@ rules and the cycle check cover it.
 
 Layers (data flows one way: vcf -> pgx -> guidance/risk -> report)::
 
-    errors, paths, files, vocabulary,      the base: no layer above
-    config
+    errors, paths, files, lazy,            the base: no layer above
+    vocabulary, config
     vcf                                    reads VCFs; imports no other layer
     kb (+ kb.build)                        tables: load, build, download; may use vcf
     pgx -> guidance, risk -> report        the stages
@@ -191,15 +191,16 @@ ABOVE_KB = ("pgxannot.pgx", "pgxannot.guidance", "pgxannot.risk", "pgxannot.repo
     (("pgxannot.guidance", "pgxannot.risk"), ("pgxannot.report", "pgxannot.pipeline", "pgxannot.cli",
                                               "pgxannot.effective_config")),
     # the base modules import no layer
-    (("pgxannot.errors", "pgxannot.paths", "pgxannot.files", "pgxannot.config"),
+    (("pgxannot.errors", "pgxannot.paths", "pgxannot.files", "pgxannot.lazy", "pgxannot.config"),
      (*ABOVE_KB, "pgxannot.kb", "pgxannot.vcf")),
 ], ids=["kb", "vcf", "no-builder-in-risk-report", "report", "pgx", "guidance-risk", "base"])
 def test_layer_rule(layer, forbidden):
     assert _importers_of(layer, forbidden) == []
 
 
-def test_vocabulary_imports_nothing_of_pgxannot():
+def test_vocabulary_and_lazy_import_nothing_of_pgxannot():
     assert GRAPH["pgxannot.vocabulary"] == []
+    assert GRAPH["pgxannot.lazy"] == []
 
 
 def test_only_the_cli_wires_the_pipeline():
