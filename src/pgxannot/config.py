@@ -12,6 +12,7 @@ import io
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -20,10 +21,6 @@ import yaml
 from pgxannot.errors import ConfigError, SampleSheetError
 from pgxannot.paths import bundled_root
 
-REQUIRED_COLUMNS = ("sample", "vcf")
-OPTIONAL_COLUMNS = (
-    "sex", "medications", "outside_calls", "cnv", "tumor_type", "secondary_findings", "indication", "conditions",
-)
 # Sex as a sample sheet may write it (the sex decides the number of chrX copies).
 SEXES = ("female", "male", "unknown")
 _SEX_NAMES = {"female": "female", "f": "female", "male": "male", "m": "male",
@@ -45,6 +42,14 @@ def schema_path(name: str) -> Path:
 def _load_schema(name: str) -> dict:
     with open(schema_path(name), encoding="utf-8") as fh:
         return yaml.safe_load(fh)
+
+
+@cache
+def sheet_columns() -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(required, optional) columns of the sample sheet: ``samples.schema.yaml`` defines them."""
+    schema = _load_schema("samples")
+    required = tuple(schema["required"])
+    return required, tuple(c for c in schema["properties"] if c not in required)
 
 
 def _validator_with_defaults(schema: dict):
@@ -186,7 +191,8 @@ def load_sample_sheet(path: str | Path, *, cwd: Path | None = None) -> list[Samp
         raise SampleSheetError("sample sheet has no header or rows", path=path)
     header_line, header_text = content[0]
     header = [h.strip() for h in next(csv.reader(io.StringIO(header_text), delimiter="\t"))]
-    missing = [c for c in REQUIRED_COLUMNS if c not in header]
+    required, optional = sheet_columns()
+    missing = [c for c in required if c not in header]
     if missing:
         raise SampleSheetError(
             f"required column(s) {', '.join(missing)} missing (header: {', '.join(header)})",
@@ -195,11 +201,11 @@ def load_sample_sheet(path: str | Path, *, cwd: Path | None = None) -> list[Samp
     dup_cols = sorted({h for h in header if header.count(h) > 1})
     if dup_cols:
         raise SampleSheetError(f"column(s) {', '.join(dup_cols)} appear twice", path=path, where=f"line {header_line}")
-    unknown = [h for h in header if h not in REQUIRED_COLUMNS + OPTIONAL_COLUMNS]
+    unknown = [h for h in header if h not in required + optional]
     if unknown:
         raise SampleSheetError(
             f"unknown column(s) {', '.join(unknown)}", path=path, where=f"line {header_line}",
-            hint=f"allowed columns: {', '.join(REQUIRED_COLUMNS + OPTIONAL_COLUMNS)}")
+            hint=f"allowed columns: {', '.join(required + optional)}")
     bases = [cwd]
     if path.resolve().parent != cwd.resolve():
         bases.append(path.resolve().parent)
