@@ -87,17 +87,67 @@ def _phenotype_label(g: Mapping[str, Any]) -> str:
     return "(no phenotype)"
 
 
+def _sample_row(d: Mapping[str, Any], genes: Sequence[Mapping[str, Any]],
+                report_links: Mapping[str, str]) -> dict[str, Any]:
+    """One sample's line of the page: call counts, actionable current drugs, high-risk findings."""
+    sample = text(d.get("sample"))
+    drugs = [x for x in d.get("drugs") or [] if isinstance(x, Mapping)]
+    act_drugs = [x for x in drugs if x.get("current_medication") and is_actionable(x)]
+    statuses = Counter(str(g.get("status")) for g in genes)
+    return {
+        "sample": sample,
+        "href": safe_link(report_links.get(sample)),
+        "genes": len(genes),
+        "called": statuses["called"] + statuses["outside_call"],
+        "ambiguous": statuses["ambiguous"],
+        "not_called": statuses["not_called"],
+        "actionable": sorted({text(x.get("drug")) for x in act_drugs}),
+        "actionable_light": "red" if any(x.get("traffic_light") == "red" for x in act_drugs) else "amber",
+        "high_risk": [f"{text(f.get('gene'))} {text(f.get('classification'))}"
+                      for f in d.get("findings") or [] if isinstance(f, Mapping) and f.get("high_risk")],
+        "her2": text(d.get("her2_status")) if d.get("her2_status") is not None else "",
+    }
+
+
+def _gene_rows(gene_status: Mapping[str, Counter[str]]) -> list[dict[str, Any]]:
+    rows = []
+    for gene in sorted(gene_status):
+        st = gene_status[gene]
+        total = sum(st.values())
+        called = st["called"] + st["outside_call"]
+        rows.append({
+            "gene": gene, "total": total, "called": st["called"], "outside_call": st["outside_call"],
+            "ambiguous": st["ambiguous"], "not_called": st["not_called"],
+            "rate": f"{100.0 * called / total:.1f}" if total else "0.0",
+            "segments": stacked_bar(st, total),
+        })
+    return rows
+
+
+def _phenotype_charts(gene_pheno: Mapping[str, Counter[str]]) -> list[dict[str, Any]]:
+    charts = []
+    for gene in sorted(gene_pheno):
+        items = sorted(gene_pheno[gene].items(), key=lambda kv: (-kv[1], kv[0]))
+        total = sum(gene_pheno[gene].values())
+        charts.append({"gene": gene, "total": total, "chart": bar_chart(items, total)})
+    return charts
+
+
+def _hotspots(missing: Counter[tuple[str, str]], n: int) -> list[dict[str, Any]]:
+    """The most often missing positions: most samples first, ties by gene then position."""
+    hot = sorted(missing.items(), key=lambda kv: (-kv[1], kv[0][1], kv[0][0]))[:HOTSPOTS]
+    return [{"position": p, "gene": g, "samples": c, "pct": f"{100.0 * c / n:.0f}" if n else "0"}
+            for (p, g), c in hot]
+
+
 def cohort_view(reports: Sequence[Mapping[str, Any]], report_links: Mapping[str, str]) -> dict[str, Any]:
-    n = len(reports)
+    """What the cohort page shows, from the reports (or their slim views)."""
     gene_status: dict[str, Counter[str]] = defaultdict(Counter)
     gene_pheno: dict[str, Counter[str]] = defaultdict(Counter)
     missing: Counter[tuple[str, str]] = Counter()
-    samples = []
-    attention = []
     kb_versions: Counter[str] = Counter()
-    times = []
+    samples, times = [], []
     for d in reports:
-        sample = text(d.get("sample"))
         genes = [g for g in d.get("genes") or [] if isinstance(g, Mapping)]
         for g in genes:
             gene = text(g.get("gene"))
@@ -105,62 +155,21 @@ def cohort_view(reports: Sequence[Mapping[str, Any]], report_links: Mapping[str,
             gene_pheno[gene][_phenotype_label(g)] += 1
             for p in set(as_list(g.get("missing_positions"))):
                 missing[(str(p), gene)] += 1
-        drugs = [x for x in d.get("drugs") or [] if isinstance(x, Mapping)]
-        act_drugs = [x for x in drugs if x.get("current_medication") and is_actionable(x)]
-        act = sorted({text(x.get("drug")) for x in act_drugs})
-        act_light = "red" if any(x.get("traffic_light") == "red" for x in act_drugs) else "amber"
-        high = [f"{text(f.get('gene'))} {text(f.get('classification'))}"
-                for f in d.get("findings") or [] if isinstance(f, Mapping) and f.get("high_risk")]
-        statuses = Counter(str(g.get("status")) for g in genes)
         prov = d.get("provenance") or {}
         kb = prov.get("knowledge_base")
         if isinstance(kb, Mapping):
             kb_versions["; ".join(f"{k} {text(v)}" for k, v in kb.items())] += 1
         if prov.get("generated_at"):
             times.append(str(prov["generated_at"]))
-        row = {
-            "sample": sample,
-            "href": safe_link(report_links.get(sample)),
-            "genes": len(genes),
-            "called": statuses["called"] + statuses["outside_call"],
-            "ambiguous": statuses["ambiguous"],
-            "not_called": statuses["not_called"],
-            "actionable": act,
-            "actionable_light": act_light,
-            "high_risk": high,
-            "her2": text(d.get("her2_status")) if d.get("her2_status") is not None else "",
-        }
-        samples.append(row)
-        if act or high:
-            attention.append(row)
-    genes_sorted = sorted(gene_status)
-    gene_rows = []
-    for gene in genes_sorted:
-        st = gene_status[gene]
-        total = sum(st.values())
-        called = st["called"] + st["outside_call"]
-        gene_rows.append({
-            "gene": gene, "total": total, "called": st["called"], "outside_call": st["outside_call"],
-            "ambiguous": st["ambiguous"], "not_called": st["not_called"],
-            "rate": f"{100.0 * called / total:.1f}" if total else "0.0",
-            "segments": stacked_bar(st, total),
-        })
-    pheno_charts = []
-    for gene in genes_sorted:
-        items = sorted(gene_pheno[gene].items(), key=lambda kv: (-kv[1], kv[0]))
-        pheno_charts.append({"gene": gene, "total": sum(gene_pheno[gene].values()),
-                             "chart": bar_chart(items, sum(gene_pheno[gene].values()))})
-    hot = sorted(missing.items(), key=lambda kv: (-kv[1], kv[0][1], kv[0][0]))[:HOTSPOTS]
-    hotspots = [{"position": p, "gene": g, "samples": c, "pct": f"{100.0 * c / n:.0f}" if n else "0"}
-                for (p, g), c in hot]
+        samples.append(_sample_row(d, genes, report_links))
     return {
-        "n": n,
+        "n": len(reports),
         "generated_at": max(times) if times else "",
         "samples": samples,
-        "attention": attention,
-        "genes": gene_rows,
-        "phenotypes": pheno_charts,
-        "hotspots": hotspots,
+        "attention": [row for row in samples if row["actionable"] or row["high_risk"]],
+        "genes": _gene_rows(gene_status),
+        "phenotypes": _phenotype_charts(gene_pheno),
+        "hotspots": _hotspots(missing, len(reports)),
         "missing_total": len(missing),
         "kb_versions": sorted(kb_versions.items(), key=lambda kv: (-kv[1], kv[0])),
         "colours": STATUS_COLOURS,
