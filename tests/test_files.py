@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import gzip
 import hashlib
 import lzma
@@ -33,7 +32,7 @@ def test_read_tsv_plain_and_compressed(tmp_path, suffix, pack):
 def test_read_tsv_quotes_as_text_when_asked(tmp_path):
     p = tmp_path / "t.tsv"
     p.write_text('a\tb\n"x\ty"\n', encoding="utf-8")
-    assert read_tsv(p, error=KnowledgeBaseError, quoting=csv.QUOTE_NONE) == [{"a": '"x', "b": 'y"'}]
+    assert read_tsv(p, error=KnowledgeBaseError, raw_quotes=True) == [{"a": '"x', "b": 'y"'}]
     assert read_tsv(p, error=KnowledgeBaseError) == [{"a": "x\ty", "b": None}]
 
 

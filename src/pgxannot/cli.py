@@ -22,7 +22,7 @@ import tempfile
 import traceback
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from pgxannot import __version__, lazy
 from pgxannot.errors import OutputError, PgxannotError
@@ -144,7 +144,7 @@ def _check_writable(folder: Path) -> None:
                               hint="run in a writable folder (--directory DIR) or fix its permissions") from None
 
 
-def _hold_run_lock(workdir: Path):
+def _hold_run_lock(workdir: Path) -> TextIO:
     """Hold an exclusive lock on ``workdir`` for the whole run and clear stale Snakemake locks.
 
     The lock (``flock``) is released by the kernel however this process ends, SIGKILL

@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -39,9 +39,10 @@ def schema_path(name: str) -> Path:
     return bundled_root() / "workflow" / "schemas" / f"{name}.schema.yaml"
 
 
-def _load_schema(name: str) -> dict:
+def _load_schema(name: str) -> dict[str, Any]:
     with open(schema_path(name), encoding="utf-8") as fh:
-        return yaml.safe_load(fh)
+        schema: dict[str, Any] = yaml.safe_load(fh)
+    return schema
 
 
 @cache
@@ -52,14 +53,15 @@ def sheet_columns() -> tuple[tuple[str, ...], tuple[str, ...]]:
     return required, tuple(c for c in schema["properties"] if c not in required)
 
 
-def _validator_with_defaults(schema: dict):
+def _validator_with_defaults(schema: dict[str, Any]) -> Any:
     """A jsonschema validator that fills ``default`` values in, as Snakemake's validate() does."""
     # heavy (jsonschema + its format checkers): imported only when a config is validated
     from jsonschema import Draft202012Validator, validators
 
     base = Draft202012Validator
 
-    def set_defaults(validator, properties, instance, schema):
+    def set_defaults(validator: Any, properties: dict[str, Any], instance: Any,
+                     schema: dict[str, Any]) -> Iterator[Any]:
         if isinstance(instance, dict):
             for prop, sub in properties.items():
                 if "default" in sub and prop not in instance:
@@ -71,9 +73,9 @@ def _validator_with_defaults(schema: dict):
     return validators.extend(base, {"properties": set_defaults})(schema)
 
 
-def validate_config(config: Mapping[str, Any], *, source: str = "config") -> dict:
+def validate_config(config: Mapping[str, Any], *, source: str = "config") -> dict[str, Any]:
     """Validate ``config`` against the config schema; return a copy with defaults filled in."""
-    cfg = _deep_copy(config)
+    cfg: dict[str, Any] = _deep_copy(config)
     validator = _validator_with_defaults(_load_schema("config"))
     errors = sorted(validator.iter_errors(cfg), key=lambda e: list(e.absolute_path))
     if errors:
@@ -95,7 +97,7 @@ def _deep_copy(obj: Any) -> Any:
     return obj
 
 
-def load_config(path: str | Path) -> dict:
+def load_config(path: str | Path) -> dict[str, Any]:
     """Read and validate a config.yaml."""
     path = Path(path)
     try:

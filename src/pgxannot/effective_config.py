@@ -30,7 +30,7 @@ def write_effective_config(config: Mapping[str, Any], sheet: Path, output: Path)
     write_atomic(output, json.dumps(cfg, indent=2, sort_keys=True) + "\n")
 
 
-def read_effective_config(path: Path) -> dict:
+def read_effective_config(path: Path) -> dict[str, Any]:
     """The effective config a job runs with (JSON as the workflow writes it, or YAML),
     validated, with ``sample_sheet`` resolved."""
     try:

@@ -62,11 +62,11 @@ def read_json_or(path: Path, default: Any) -> Any:
 
 
 def read_tsv(path: Path, *, error: type[PgxannotError], what: str = "table", hint: str | None = None,
-             quoting: int = csv.QUOTE_MINIMAL) -> list[dict[str, str]]:
+             raw_quotes: bool = False) -> list[dict[str, str]]:
     """The rows of a tab-separated table with a header line, as dicts by column name.
 
-    ``.xz`` and ``.gz`` files are decompressed (by suffix). ``quoting=csv.QUOTE_NONE`` reads
-    quote characters as text (source releases whose free text holds stray quotes).
+    ``.xz`` and ``.gz`` files are decompressed (by suffix). ``raw_quotes`` reads quote
+    characters as text (source releases whose free text holds stray quotes).
     """
     path = Path(path)
     if not path.is_file():
@@ -80,7 +80,9 @@ def read_tsv(path: Path, *, error: type[PgxannotError], what: str = "table", hin
         text = raw.decode("utf-8")
     except (OSError, EOFError, lzma.LZMAError, UnicodeDecodeError) as exc:
         raise error(f"{what} cannot be read ({_reason(exc)})", path=path, hint=hint) from None
-    return list(csv.DictReader(io.StringIO(text), delimiter="\t", quoting=quoting))
+    if raw_quotes:
+        return list(csv.DictReader(io.StringIO(text), delimiter="\t", quoting=csv.QUOTE_NONE))
+    return list(csv.DictReader(io.StringIO(text), delimiter="\t"))
 
 
 def _reason(exc: BaseException) -> str:

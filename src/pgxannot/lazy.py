@@ -24,7 +24,7 @@ def function(reference: str) -> Callable[..., Any]:
     m = REFERENCE.match(reference)
     if m is None:
         raise ValueError(f"not a 'pgxannot.module:function' reference: {reference!r}")
-    target = getattr(import_module(m.group(1)), m.group(2))
+    target: object = getattr(import_module(m.group(1)), m.group(2))
     if not callable(target):
         raise TypeError(f"{reference} is not a function")
     return target

@@ -53,7 +53,7 @@ def _drug_key_fn(items: Any) -> Callable[[Mapping[str, Any]], str]:
 
 def _compare(section: str, old: dict[str, Mapping[str, Any]], new: dict[str, Mapping[str, Any]],
              fields: tuple[str, ...]) -> list[dict[str, Any]]:
-    out = []
+    out: list[dict[str, Any]] = []
     for key in sorted(old.keys() | new.keys()):
         a, b = old.get(key), new.get(key)
         if a is None and b is not None:

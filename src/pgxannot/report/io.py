@@ -11,7 +11,7 @@ from pathlib import Path
 from pgxannot.files import fsync_dir, write_atomic
 
 
-def write_all_atomic(items: list[tuple[str | os.PathLike[str], str]]) -> list[Path]:
+def write_all_atomic(items: Sequence[tuple[str | os.PathLike[str], str]]) -> list[Path]:
     """Write many files, each atomically (temporary file + rename), syncing each folder once.
 
     For a batch of reports: a killed process never leaves a truncated file under a

@@ -143,7 +143,9 @@ def _raw_header(path: Path, kind: str) -> list[str]:
 def _header_fields(line: str) -> dict[str, str]:
     inner = line[line.find("<") + 1 : line.rfind(">")]
     out: dict[str, str] = {}
-    key, buf, quoted = None, [], False
+    key: str | None = None
+    buf: list[str] = []
+    quoted = False
     for ch in inner + ",":
         if ch == '"':
             quoted = not quoted

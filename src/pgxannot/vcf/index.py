@@ -52,8 +52,8 @@ def ensure_index(info: VcfInfo, index_dir: Path | None) -> Path | None:
         tmp_link = tmp / info.path.name
         if not tmp_link.exists():
             tmp_link.symlink_to(info.path.resolve())
-        pysam.tabix_index(str(tmp_link), preset="bcf" if info.kind == "bcf" else "vcf",
-                          csi=True, keep_original=True, force=True)
+        pysam.tabix_index(str(tmp_link), preset="bcf" if info.kind == "bcf" else "vcf",  # type: ignore[arg-type]
+                          csi=True, keep_original=True, force=True)  # (pysam's stubs omit its "bcf" preset)
         if not Path(str(tmp_link) + ".csi").is_file():
             raise OSError("index was not written")
         os.replace(tmp, folder)
@@ -95,7 +95,7 @@ def _bgzf_copy(info: VcfInfo, index_dir: Path) -> Path | None:
         log.info("%s: recompressing to BGZF and indexing in %s (faster than streaming it twice)",
                  info.path, index_dir)
         opener = gzip.open if info.kind == "vcf.gz" else open
-        with opener(info.path, "rb") as src, pysam.BGZFile(str(tmp_copy), "wb") as dst:
+        with opener(info.path, "rb") as src, pysam.BGZFile(str(tmp_copy), "wb", None) as dst:
             shutil.copyfileobj(src, dst, 1 << 20)
         pysam.tabix_index(str(tmp_copy), preset="vcf", csi=True, keep_original=True, force=True)
         os.replace(tmp, folder)

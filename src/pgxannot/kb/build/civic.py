@@ -121,10 +121,9 @@ def anchors_from_shared(shared: Path | None, variants: list[dict[str, str]],
         add(c, p37, p38, f"dbsnp:{what}")
     genes = resources / "genes" / "cnv_genes.tsv"
     if genes.is_file():
-        by_gene: dict[str, dict[str, list[int]]] = defaultdict(dict)
-        with genes.open() as fh:
-            for r in csv.DictReader(fh, delimiter="\t"):
-                by_gene[r["gene"]][r["build"]] = [r["chrom"], int(r["start"]), int(r["end"])]
+        by_gene: dict[str, dict[str, tuple[str, int, int]]] = defaultdict(dict)
+        for r in read_tsv(genes, error=KnowledgeBaseError, what="copy-number gene table"):
+            by_gene[r["gene"]][r["build"]] = (r["chrom"], int(r["start"]), int(r["end"]))
         for g, b in by_gene.items():
             if {"GRCh37", "GRCh38"} <= set(b):
                 (c, s37, e37), (_, s38, e38) = b["GRCh37"], b["GRCh38"]
@@ -221,7 +220,7 @@ def map_to_grch38(chrom: str, pos37: int, anchors: dict[str, list[tuple[int, int
 
 # --------------------------------------------------------------------------- build
 def _read_tsv(path: Path) -> list[dict[str, str]]:
-    return read_tsv(path, error=KnowledgeBaseError, what="CIViC source table", quoting=csv.QUOTE_NONE)
+    return read_tsv(path, error=KnowledgeBaseError, what="CIViC source table", raw_quotes=True)
 
 
 _COORD_KEYS = ("chromosome", "start", "stop", "reference_bases", "variant_bases")
