@@ -22,6 +22,15 @@ def test_pcgr_breast_erbb2_amplified_with_trastuzumab(risk_kb, shared_data):
     names = {t["therapy"] for t in erbb2["therapies"]}
     assert any("Pertuzumab" in n for n in names) and "Trastuzumab Emtansine" in names
     assert "Trastuzumab" in erbb2["interpretation"]
+    # #15: the headline names only therapies with level A evidence in breast cancer
+    # (afatinib has breast evidence of level B only, and a "does not support" item)
+    headline = erbb2["interpretation"].split("HER2-positive", 1)[1]
+    level_a_breast = {t["therapy"] for t in erbb2["therapies"] if t["evidence_level"] == "A"
+                      and t["in_tumour_type"] and t["direction"] == "supports"}
+    assert level_a_breast == {"Trastuzumab", "Neratinib"}
+    named = {n.strip() for n in headline.split("(", 1)[1].split(")", 1)[0].split(",")}
+    assert named == level_a_breast
+    assert "Afatinib" not in erbb2["interpretation"] and "Lapatinib" not in erbb2["interpretation"]
     assert all(t["citation"] for t in erbb2["therapies"])
 
 
@@ -84,3 +93,17 @@ def test_cnv_gene_coordinates_agree_with_clinvar_spans(risk_kb):
         pos = [v.pos for v in risk_kb.clinvar.values() if v.gene == name]
         inside = sum(g.start - 5000 <= p <= g.end + 5000 for p in pos)
         assert inside / len(pos) > 0.98, name
+
+
+def test_her2_headline_without_level_a_in_tumour_type(risk_kb):
+    from pgxannot.risk.cnv import her2_headline
+
+    gastric_b = [{"therapy": "Lapatinib", "evidence_level": "B", "significance": "Sensitivity/Response",
+                  "direction": "supports", "in_tumour_type": True}]
+    text = her2_headline(gastric_b, "gastric")
+    assert "no level A" in text and "Lapatinib" not in text
+    other_a = [{"therapy": "Trastuzumab", "evidence_level": "A", "significance": "Sensitivity/Response",
+                "direction": "supports", "in_tumour_type": False}]
+    assert "Trastuzumab" not in her2_headline(other_a, "breast")
+    against = [{**other_a[0], "in_tumour_type": True, "direction": "does_not_support"}]
+    assert "Trastuzumab" not in her2_headline(against, "breast")

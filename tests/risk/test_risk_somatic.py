@@ -88,7 +88,9 @@ def test_tier_rules(risk_kb):
 
 
 def test_chemo_pgx_crossref():
-    findings = [{"gene": "ERBB2", "therapies": [{"therapy": "Capecitabine + Lapatinib"}]}]
+    findings = [{"gene": "ERBB2", "therapies": [
+        {"therapy": "Capecitabine + Lapatinib", "evidence_level": "B", "significance": "Sensitivity/Response",
+         "direction": "supports", "in_tumour_type": True}]}]
     calls = [{"gene": "DPYD", "status": "called", "diplotypes": ["c.1905+1G>A/Reference"],
               "phenotype": "Intermediate Metabolizer", "activity_score": "1.0"},
              {"gene": "UGT1A1", "status": "not_called", "diplotypes": [], "phenotype": None}]
@@ -97,3 +99,34 @@ def test_chemo_pgx_crossref():
     notes = chemo_pgx_crossref([], calls, tumor_type="colorectal")
     assert any(n.startswith("irinotecan") and "not called" in n for n in notes)
     assert any("DPYD" in n for n in notes)
+
+
+def test_chemo_crossref_ignores_other_tumour_types_and_unsupported_evidence():
+    """#15: irinotecan appeared for a breast patient only through lung-cancer ERBB2 evidence."""
+    calls = [{"gene": "UGT1A1", "status": "called", "diplotypes": ["*1/*1"], "phenotype": "Normal Metabolizer"},
+             {"gene": "DPYD", "status": "called", "diplotypes": ["Reference/Reference"],
+              "phenotype": "Normal Metabolizer"}]
+    other = {"therapy": "Trastuzumab + Irinotecan", "evidence_level": "C", "significance": "Sensitivity/Response",
+             "tumor_type": "Lung Small Cell Carcinoma", "direction": "supports", "in_tumour_type": False}
+    against = {"therapy": "Irinotecan", "evidence_level": "B", "significance": "Sensitivity/Response",
+               "tumor_type": "Breast Cancer", "direction": "does_not_support", "in_tumour_type": True}
+    notes = chemo_pgx_crossref([{"gene": "ERBB2", "therapies": [other, against]}], calls,
+                               tumor_type="breast")
+    assert not any("irinotecan" in n for n in notes)
+    assert any(n.startswith("capecitabine (standard in breast cancer)") for n in notes)
+    own = {**other, "in_tumour_type": True}
+    notes = chemo_pgx_crossref([{"gene": "ERBB2", "therapies": [own]}], calls, tumor_type="breast")
+    assert any(n.startswith("irinotecan") for n in notes)
+
+
+def test_therapies_carry_direction_and_tumour_match(risk_kb):
+    ev = [e for e in risk_kb.civic if e.gene == "ERBB2" and e.variant.upper() == "AMPLIFICATION"]
+    from pgxannot.risk.somatic import therapies_from_evidence
+
+    ts = therapies_from_evidence(ev, "breast")
+    assert {t["direction"] for t in ts} == {"supports", "does_not_support"}
+    assert all(t["in_tumour_type"] == tumour_matches(t["tumor_type"], "breast") for t in ts)
+    assert all("not support" in t["significance"] for t in ts if t["direction"] == "does_not_support")
+    # patient's tumour type first, then supporting before not-supporting, then level
+    keys = [(not t["in_tumour_type"], t["direction"] != "supports") for t in ts]
+    assert keys == sorted(keys)

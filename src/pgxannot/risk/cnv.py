@@ -19,7 +19,7 @@ from pathlib import Path
 
 from pgxannot.errors import CnvError
 from pgxannot.kb.risk import CivicEvidence, CnvGene, RiskKnowledgeBase
-from pgxannot.risk.somatic import therapies_from_evidence, tier_of, tumour_matches
+from pgxannot.risk.somatic import supported_in_tumour, therapies_from_evidence, tier_of
 from pgxannot.vcf.genome import canonical_chrom
 
 HER2_TUMOURS = ("breast", "gastric", "stomach", "gastroesophageal", "gastro-oesophageal",
@@ -209,6 +209,20 @@ def is_her2_tumour(tumor_type: str | None) -> bool:
     return bool(tumor_type) and any(t in tumor_type.lower() for t in HER2_TUMOURS)
 
 
+def her2_headline(therapies: list[dict], tumor_type: str | None) -> str:
+    """What an ERBB2 amplification means for a HER2-relevant tumour, naming only therapies
+    with CIViC level A evidence supporting sensitivity in the patient's tumour type."""
+    level_a = supported_in_tumour(therapies, levels="A")
+    where = f"in {tumor_type}" if tumor_type else "in this tumour type"
+    if level_a:
+        claim = (f"HER2-positive by copy number: CIViC level A evidence {where} supports "
+                 f"HER2-directed therapy ({', '.join(level_a)})")
+    else:
+        claim = (f"HER2-positive by copy number; CIViC has no level A therapy evidence {where} "
+                 "(other evidence is listed by tumour type)")
+    return claim + "; confirm by IHC/ISH as the ASCO/CAP HER2 testing guideline requires"
+
+
 def copy_number_findings(segments: list[Segment], kb: RiskKnowledgeBase, *,
                          ploidy: float | None = None, amp_threshold: float = 5.0,
                          amp_ploidy_factor: float = 2.5, tumor_type: str | None = None,
@@ -246,13 +260,7 @@ def copy_number_findings(segments: list[Segment], kb: RiskKnowledgeBase, *,
         if len(over) > 1:
             text += f"; {len(over)} segments overlap the gene"
         if gene.gene == "ERBB2" and amplified and her2 is not None:
-            names_t = list(dict.fromkeys(
-                t["therapy"] for t in therapies
-                if t["significance"].startswith("Sensitivity") and t["evidence_level"] in "AB"
-                and tumour_matches(t["tumor_type"], tumor_type)))[:6]
-            text += (". HER2-positive by copy number: HER2-directed therapy is indicated "
-                     f"(CIViC level A/B: {', '.join(names_t) or 'trastuzumab'}); confirm by "
-                     "IHC/ISH as the ASCO/CAP HER2 testing guideline requires")
+            text += ". " + her2_headline(therapies, tumor_type)
         findings.append({
             "category": "copy_number",
             "gene": gene.gene,

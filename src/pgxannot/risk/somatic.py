@@ -100,7 +100,12 @@ def tier_of(evidence: Sequence[CivicEvidence], tumor_type: str | None) -> str:
 
 def therapies_from_evidence(evidence: Iterable[CivicEvidence],
                             tumor_type: str | None) -> list[dict]:
-    """Predictive CIViC evidence -> therapy entries, patient's tumour type and best level first."""
+    """Predictive CIViC evidence -> therapy entries, patient's tumour type and best level first.
+
+    Each entry says whether CIViC's disease matches the patient's tumour type
+    (``in_tumour_type``) and the evidence direction (``direction``: ``supports`` or
+    ``does_not_support``), so renderers group and label without re-matching.
+    """
     seen = set()
     out = []
     for e in evidence:
@@ -115,11 +120,22 @@ def therapies_from_evidence(evidence: Iterable[CivicEvidence],
             seen.add(key)
             out.append({"therapy": therapy, "evidence_level": e.level,
                         "significance": significance, "tumor_type": e.disease,
-                        "citation": citation})
-    out.sort(key=lambda t: (not tumour_matches(t["tumor_type"], tumor_type),
-                            "not support" in t["significance"],
+                        "citation": citation,
+                        "direction": "supports" if _supports(e) else "does_not_support",
+                        "in_tumour_type": tumour_matches(e.disease, tumor_type)})
+    out.sort(key=lambda t: (not t["in_tumour_type"], t["direction"] != "supports",
                             _LEVEL_ORDER.get(t["evidence_level"], 9), t["therapy"]))
     return out
+
+
+def supported_in_tumour(therapies: Iterable[Mapping], *, levels: str = "AB") -> list[str]:
+    """Therapies with supporting sensitivity evidence of ``levels`` in the patient's tumour
+    type, best level first, each once (no resistance, no "does not support")."""
+    names = [t["therapy"] for t in therapies
+             if t.get("in_tumour_type") and t.get("direction") == "supports"
+             and str(t.get("significance", "")).startswith("Sensitivity")
+             and t.get("evidence_level") and str(t["evidence_level"]) in levels]
+    return list(dict.fromkeys(names))
 
 
 # --------------------------------------------------------------------------- annotations
@@ -240,16 +256,14 @@ def _match_one(record: VariantRecord, alt: str, kb: RiskKnowledgeBase, tumor_typ
             not tumour_matches(e.disease, tumor_type), _LEVEL_ORDER.get(e.level, 9), e.evidence_id))
         tier = tier_of(evidence, tumor_type)
         therapies = therapies_from_evidence(evidence, tumor_type)
-        best = [t["therapy"] for t in therapies if tumour_matches(t["tumor_type"], tumor_type)
-                and not t["significance"].startswith(("Resistance",))
-                and "not support" not in t["significance"]][:4]
+        best = supported_in_tumour(therapies, levels="A")[:4]
         text = (f"{gene} {name} (CIViC: {', '.join(names)}); tier {tier} "
                 f"({'strong' if tier == 'I' else 'potential'} clinical significance"
                 + (f" in {tumor_type}" if tumor_type else "") + ")")
         if best:
-            text += f". Therapies with evidence in this tumour type: {', '.join(best)}"
+            text += f". CIViC level A evidence in this tumour type supports: {', '.join(best)}"
         resist = sorted({t["therapy"] for t in therapies if t["significance"].startswith("Resistance")
-                         and tumour_matches(t["tumor_type"], tumor_type)})
+                         and t["direction"] == "supports" and t["in_tumour_type"]})
         if resist:
             text += f". Evidence of resistance: {', '.join(resist)}"
         return _somatic_finding(record, alt, gene, f"Tier {tier}", evidence, text + ".",
@@ -319,9 +333,11 @@ def chemo_pgx_crossref(findings: Iterable[Mapping], gene_calls_dicts: Iterable[M
     the patient's germline DPYD/UGT1A1/TPMT/NUDT15 calls (``GeneCall.to_dict()`` dicts)."""
     drugs: dict[str, str] = {}
     for f in findings:
-        for t in f.get("therapies", []):
-            for d in str(t.get("therapy", "")).lower().split(" + "):
-                drugs.setdefault(d.strip(), f"evidence for {f.get('gene')}")
+        # only therapies the evidence supports in the patient's own tumour type: an
+        # irinotecan combination studied in lung cancer is no reason to name it for a breast tumour
+        for therapy in supported_in_tumour(f.get("therapies", []), levels="ABCDE"):
+            for d in therapy.lower().split(" + "):
+                drugs.setdefault(d.strip(), f"evidence for {f.get('gene')} in this tumour type")
     for group in _groups(tumor_type or ""):
         for d in STANDARD_CHEMO.get(group, ()):
             drugs.setdefault(d, f"standard in {group} cancer")
