@@ -170,3 +170,29 @@ def test_clinvar_table_genes_and_size(risk_kb, shared_data):
                 p, r, a = trim_alleles(int(pos), ref, alt)
                 assert ("chr" + chrom, p, r, a) in risk_kb.clinvar
     assert n == 890
+
+
+@pytest.mark.parametrize(("sex", "has_female", "labelled"), [
+    ("male", False, False), ("female", True, False), ("unknown", True, True)])
+def test_pah_pregnancy_advice_only_for_women(risk_kb, make_vcf, read_records, sex, has_female, labelled):
+    """#15: a male patient's PKU finding advised 'preconception phenylalanine control for women'."""
+    found = _screen(risk_kb, make_vcf, read_records, ["P1"], [f"{IVS12}\t0/1", f"{R408W}\t0/1"],
+                    sex={"P1": sex})["P1"]
+    for f in found:
+        text = f["interpretation"]
+        assert "sapropterin" in text  # the shared advice stays
+        assert ("pregnan" in text) is has_female
+        assert ("For females:" in text) is labelled
+        assert "for women" not in text
+
+
+def test_sex_specific_management_is_never_given_to_the_other_sex(risk_kb):
+    genes = [g for g in risk_kb.genes.values() if g.management_female or g.management_male]
+    assert {"PAH", "BRCA1", "BRCA2", "F8"} <= {g.gene for g in genes}
+    for g in genes:
+        if g.management_female:
+            assert g.management_female not in g.management_for("male")
+            assert g.management_female in g.management_for("female")
+        if g.management_male:
+            assert g.management_male not in g.management_for("female")
+            assert g.management_male in g.management_for("male")

@@ -63,10 +63,25 @@ class GermlineGene:
     report_rule: str  # "-" | biallelic_only | hfe_c282y_homozygous | truncating_only
     prescribing: bool  # a CPIC guideline uses the gene: never withheld as incidental
     management: str
+    management_female: str = ""  # added for female patients (and, labelled, when sex is unknown)
+    management_male: str = ""
 
     @property
     def is_acmg_sf(self) -> bool:
         return self.gene_list.startswith("ACMG_SF")
+
+    def management_for(self, sex: str | None) -> str:
+        """The management wording for a patient of ``sex``: advice that concerns only
+        one sex is left out for the other and labelled when the sex is not known."""
+        parts = [self.management]
+        if sex == "female":
+            parts.append(self.management_female)
+        elif sex == "male":
+            parts.append(self.management_male)
+        else:
+            parts += [f"For females: {self.management_female}" if self.management_female else "",
+                      f"For males: {self.management_male}" if self.management_male else ""]
+        return " ".join(p for p in parts if p)
 
 
 @dataclass(frozen=True)
@@ -184,7 +199,8 @@ def load_genes(genes_dir: Path) -> tuple[dict[str, GermlineGene], dict[str, tupl
     genes = {
         r["gene"]: GermlineGene(r["gene"], r["inheritance"], r["category"], r["list"],
                                 r["condition"], r["report_rule"], r["prescribing"] == "yes",
-                                r["management"])
+                                r["management"], r.get("management_female") or "",
+                                r.get("management_male") or "")
         for r in _read_tsv(genes_dir / GENES_FILE)
     }
     cnv: dict[str, list[CnvGene]] = defaultdict(list)

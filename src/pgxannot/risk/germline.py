@@ -320,7 +320,7 @@ def interpret_gene(gene: GermlineGene, carriers: list[Carrier], kb: RiskKnowledg
     if gene.inheritance == "AD":
         for c in carriers:
             text = (f"{_zygosity(c).capitalize()} {c.variant.significance.lower()} variant: "
-                    f"increased risk of {gene.condition} (autosomal dominant). {gene.management}")
+                    f"increased risk of {gene.condition} (autosomal dominant). {gene.management_for(sex)}")
             if gene.report_rule == "truncating_only":
                 text += (" ACMG SF v3.2 lists only truncating variants of this gene: confirm the "
                          "variant's consequence before acting.")
@@ -332,17 +332,17 @@ def interpret_gene(gene: GermlineGene, carriers: list[Carrier], kb: RiskKnowledg
         for c in carriers:
             if c.hemizygous or (sex == "male" and c.copies >= 1):
                 text = (f"Hemizygous {c.variant.significance.lower()} variant: consistent with "
-                        f"{gene.condition} (X-linked). {gene.management}")
+                        f"{gene.condition} (X-linked). {gene.management_for(sex)}")
                 high = True
             elif c.copies >= 2:
                 text = (f"Homozygous {c.variant.significance.lower()} variant in a female: "
-                        f"consistent with {gene.condition} (X-linked). {gene.management}")
+                        f"consistent with {gene.condition} (X-linked). {gene.management_for(sex)}")
                 high = True
             else:
                 who = "female" if sex == "female" else "sample of unknown sex (diploid call)"
                 text = (f"Heterozygous {c.variant.significance.lower()} variant in a {who}: "
                         f"carrier of {gene.condition}; heterozygous females can be affected "
-                        f"(skewed X-inactivation). {gene.management}")
+                        f"(skewed X-inactivation). {gene.management_for(sex)}")
                 high = False
             findings.append(_finding(gene, c, kb, interpretation=text, incidental=incidental,
                                      high_risk=high, phase_known=None))
@@ -362,7 +362,7 @@ def interpret_gene(gene: GermlineGene, carriers: list[Carrier], kb: RiskKnowledg
             partner = others(c)
             text = (f"Biallelic pathogenic variants ({how}"
                     + (f"; with {partner}" if partner else "")
-                    + f"): consistent with {gene.condition} (autosomal recessive). {gene.management}")
+                    + f"): consistent with {gene.condition} (autosomal recessive). {gene.management_for(sex)}")
             findings.append(_finding(gene, c, kb, interpretation=text, incidental=incidental,
                                      high_risk=True, phase_known=phase_known))
         else:
