@@ -54,7 +54,9 @@ def test_generation_time_is_the_only_varying_value():
     b["provenance"]["generated_at"] = "2027-06-30T12:00:00+00:00"
     ha, hb = render_html(a), render_html(b)
     assert ha != hb
-    assert ha.replace("2026-01-01T00:00:00+00:00", "T") == hb.replace("2027-06-30T12:00:00+00:00", "T")
+    # the generation time and the report date derived from it (header and printed page margins)
+    assert (ha.replace("2026-01-01T00:00:00+00:00", "T").replace("2026-01-01", "D")
+            == hb.replace("2027-06-30T12:00:00+00:00", "T").replace("2027-06-30", "D"))
     assert "Generated: 2026-01-01T00:00:00+00:00" in visible_text(ha)
 
 
@@ -139,9 +141,16 @@ def test_changed_since_last_report():
 def test_provenance_lists_versions_inputs_and_config():
     text = visible_text(render_html(fx.pgx_report()))
     meth = text[text.index("Methods and provenance"):]
-    for needle in ("cpic", "v1.54.0", "vcf[0].sha256", "3f1c", "reference_build", "GRCh38",
-                   "pgxannot report --sample PATIENT-001"):
+    for needle in ("cpic", "v1.54.0", "data/PATIENT-001.vcf.gz", "3f1c", "reference_build", "GRCh38"):
         assert needle in meth
+    # #15: the job's command line (it named every sample of the job) is not shown
+    assert "--sample" not in text and "report --sample" not in text
+
+
+def test_no_developer_text():
+    """#15: 'the only value that changes between identical runs' is for developers, not clinicians."""
+    html = render_html(fx.pgx_report()).lower()
+    assert "identical runs" not in html and "differs between reruns" not in html
 
 
 # ------------------------------------------------------------------ safety
@@ -188,3 +197,88 @@ def test_limitations_not_repeated_and_assumptions_deduplicated():
     lim = text[text.index("Limitations and assumptions"): text.index("Methods and provenance")]
     assert "CYP2D6 not called:" not in lim and "HLA-A and HLA-B are not typed" in lim
     assert lim.count("*3A/*3B/*3C could not be excluded") == 1
+
+
+# ------------------------------------------------------------------ #15 regressions
+
+def test_drugs_with_guidance_count_excludes_drugs_without_a_recommendation():
+    """#15: "Drugs with guidance 111" counted methadone, which has no CPIC recommendation."""
+    d = fx.pgx_report()
+    d["drugs"].append(fx._drug("methadone", ["CYP2B6"], "no_recommendation", "grey", current=True,
+                               classification=None, cpic_level="C",
+                               recommendation="No CPIC genotype-based recommendation for methadone."))
+    text = visible_text(render_html(d))
+    summary = text[text.index("Patient and test summary"): text.index("Actionable now")]
+    with_guidance = sum(1 for x in d["drugs"] if x["action"] not in ("not_available", "no_recommendation"))
+    assert with_guidance == len(d["drugs"]) - 3
+    assert f"Drugs with guidance {with_guidance} (" in summary
+    assert "1 without a genotype-based recommendation" in summary and "2 could not be assessed" in summary
+
+
+def test_source_is_cpic_level_when_the_guideline_link_is_missing():
+    """#15: hydralazine's source showed "—" although it is a CPIC level A pair."""
+    d = fx.pgx_report()
+    d["drugs"].append(fx._drug("hydralazine", ["NAT2"], "increase_dose", "amber", classification="Moderate",
+                               recommendation="Use hydralazine at an increased dose.", cpic_level="A"))
+    html = render_html(d)
+    row = html[html.index("<strong>hydralazine</strong>"):]
+    row = row[: row.index("</tr>")]
+    cell = visible_text(row.rsplit("<td", 1)[1])
+    assert "CPIC level A" in cell and "—" not in cell
+
+
+def test_two_variants_of_one_gene_give_one_high_risk_card():
+    """#15: PKU-002 showed two identical PAH cards."""
+    d = fx.pgx_report()
+    pah = {**d["findings"][0], "gene": "PAH", "condition": "Phenylketonuria", "incidental": False,
+           "interpretation": "Biallelic pathogenic variants; chr12:1:C:T and chr12:2:G:A: consistent with PKU."}
+    d["findings"] = [{**pah, "variant": "chr12:1:C:T"}, {**pah, "variant": "chr12:2:G:A"}]
+    html = render_html(d)
+    block = html[html.index("High-risk findings"): html.index('id="drugs"')]
+    assert block.count('<div class="card red">') == 1
+    assert "chr12:1:C:T" in block and "chr12:2:G:A" in block
+    assert block.count("consistent with PKU") == 1
+
+
+def test_print_css_page_margins_hyphenation_and_open_details():
+    html = render_html(fx.pgx_report())
+    style = html[html.index("<style>"): html.index("</style>")]
+    assert '@top-left { content: "Patient PATIENT-001"; }' in style
+    assert '@top-right { content: "Report date 2026-01-01"; }' in style
+    assert 'counter(page) " of " counter(pages)' in style
+    assert "size: A4" in style and "hyphens: auto" in style
+    assert "overflow-wrap: anywhere" not in style  # broke words mid-word ("mercaptopuri|ne")
+    assert "details::details-content { content-visibility: visible" in style
+    assert '<html lang="en">' in html
+
+
+def test_page_label_cannot_break_out_of_the_style_element():
+    html = render_html(fx.hostile_report())
+    style = html[html.index("<style>"): html.index("</style>")]
+    assert "<script" not in style.lower() and "\\00003c" in style
+
+
+def test_evidence_by_tumour_type_does_not_support_labelled_other_types_in_appendix():
+    html = render_html(fx.tumour_report())
+    text = visible_text(html)
+    somatic = text[text.index("Somatic and copy-number findings"): text.index("Limitations and assumptions")]
+    assert "Therapy evidence in breast" in somatic and "trastuzumab" in somatic
+    assert "Does not support sensitivity/response" in somatic  # afatinib, labelled
+    assert "irinotecan" not in somatic.lower() and "cetuximab" not in somatic.lower()
+    assert "2 therapy evidence items in other tumour types" in somatic
+    appendix = text[text.index("Appendix B:"):]
+    assert appendix.index("Colorectal Cancer") < appendix.index("cetuximab")
+    assert "Lung Small Cell Carcinoma" in appendix and "trastuzumab + irinotecan" in appendix
+    assert "Resistance" in appendix
+
+
+def test_per_gene_detail_from_the_report_positions():
+    html = render_html(fx.tumour_report())
+    text = visible_text(html)
+    appendix = text[text.index("Appendix A: per-gene detail"): text.index("Appendix B:")]
+    assert "rs3918290" in appendix and "C/T" in appendix and "c.1905+1G>A" in appendix
+    assert "not in the input" in appendix and "c.1679T>G (*13)" in appendix
+    assert "could not be assessed" in appendix
+    assert "3 positions: 1 variant, 1 missing, 1 reference" in appendix
+    assert 'class="pos-missing"' in html and 'class="pos-reference"' in html
+    assert "Reference" in appendix and "Normal function" in appendix

@@ -14,7 +14,7 @@ mode (diplotypes, or the lowest-function alleles for DPYD and RYR1). No gene is 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -224,7 +224,8 @@ def _call_gene(sg: SiteGenotypes, table: GeneTable, sex: np.ndarray, missing_as_
     npos = len(table.positions)
     results = []
     for row in uniq:
-        call = _call_pattern(ctx, row[:npos], row[npos:2 * npos], row[2 * npos:3 * npos], int(row[-1]))
+        h1, h2, blk = row[:npos], row[npos:2 * npos], row[2 * npos:3 * npos]
+        call = _with_positions(ctx, _call_pattern(ctx, h1, h2, blk, int(row[-1])), h1, h2, blk)
         results.append(grch37.with_gaps(call, table, ctx.unmapped_idx, ctx.unconfirmed_idx, ctx.labels))
     return [results[k] for k in inverse.ravel()]
 
@@ -241,6 +242,44 @@ def _variants(ctx: _GeneContext, h1: np.ndarray, h2: np.ndarray | None, present:
             zyg = "hemi" if h2 is None else ("hom" if codes.count(k) == 2 else "het")
             out.append(f"{label}:{p.ref}:{alleles[k]} {zyg}")
     return tuple(out)
+
+
+def _with_positions(ctx: _GeneContext, call: GeneCall, h1: np.ndarray, h2: np.ndarray, blk: np.ndarray) -> GeneCall:
+    """``call`` with its per-position evidence (the report's per-gene detail) attached."""
+    positions = _position_detail(ctx, h1, h2, blk)
+    named = {a for p in positions for a in p[4]} | {a for d in call.candidates for a in d.alleles}
+    info = ctx.table.phenotype_alleles
+    functions = tuple((a, info[a].function if a in info else None) for a in sorted(named))
+    return replace(call, positions=positions, allele_functions=functions)
+
+
+def _position_detail(ctx: _GeneContext, h1: np.ndarray, h2: np.ndarray, blk: np.ndarray,
+                     ) -> tuple[tuple[str, str | None, str, str | None, tuple[str, ...]], ...]:
+    """Per defining position: label, rsID, reference, the sample's genotype (None when
+    missing) and the named alleles that genotype supports (or, missing, could not assess)."""
+    t = ctx.table
+    out = []
+    for j, p in enumerate(t.positions):
+        a, b = int(h1[j]), int(h2[j])
+        defining = [i for i in np.flatnonzero(t.variant_def[:, j])]
+        if a == MISSING_CODE or b == MISSING_CODE:
+            out.append((ctx.labels[j], p.rsid, p.ref, None, tuple(t.allele_names[i] for i in defining)))
+            continue
+        names = p.alleles
+        if b == HAPLOID_CODE:
+            genotype = _base(names, a)
+        else:
+            genotype = f"{_base(names, a)}{'|' if blk[j] >= 0 and a != b else '/'}{_base(names, b)}"
+        carried = {c for c in (a, b) if c > 0}
+        alleles = tuple(t.allele_names[i] for i in defining
+                        if any((int(t.masks[i, j]) >> c) & 1 for c in carried))
+        out.append((ctx.labels[j], p.rsid, p.ref, genotype, alleles))
+    return tuple(out)
+
+
+def _base(alleles: tuple[str, ...], code: int) -> str:
+    """The base of an allele code (an allele the definitions do not list: "other")."""
+    return alleles[code] if code >= 0 else "other"
 
 
 # ------------------------------------------------------------ one genotype pattern

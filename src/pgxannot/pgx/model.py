@@ -49,6 +49,12 @@ class GeneCall:
     unmapped_positions: tuple[str, ...] = ()
     not_assessable: tuple[str, ...] = ()
     extra: dict[str, object] = field(default_factory=dict, compare=False)
+    # per defining position: (chr:pos, rsID, reference base, the sample's genotype or None when
+    # missing, the named alleles the genotype supports there (or, when missing, that could not
+    # be assessed)); evidence for the report's per-gene detail, not part of the call itself
+    positions: tuple[tuple[str, str | None, str, str | None, tuple[str, ...]], ...] = field(
+        default=(), compare=False)
+    allele_functions: tuple[tuple[str, str | None], ...] = field(default=(), compare=False)
 
     @property
     def diplotypes(self) -> tuple[str, ...]:
@@ -81,4 +87,14 @@ class GeneCall:
             **({"unmapped_positions_grch38": list(self.unmapped_positions)} if self.unmapped_positions else {}),
             **({"not_assessable_alleles": list(self.not_assessable)} if self.not_assessable else {}),
             **({"extra": self.extra} if self.extra else {}),
+            **({"positions": [_position_dict(p) for p in self.positions]} if self.positions else {}),
+            **({"allele_functions": dict(self.allele_functions)} if self.allele_functions else {}),
         }
+
+
+def _position_dict(p: tuple[str, str | None, str, str | None, tuple[str, ...]]) -> dict[str, object]:
+    label, rsid, ref, genotype, alleles = p
+    out: dict[str, object] = {"position": label, "rsid": rsid, "ref": ref, "genotype": genotype}
+    if alleles:
+        out["alleles" if genotype is not None else "alleles_not_assessed"] = list(alleles)
+    return out

@@ -14,6 +14,7 @@ from functools import cache
 from typing import Any
 
 import jinja2
+from markupsafe import Markup
 
 from pgxannot.report.common import (
     CATEGORY_LABELS,
@@ -29,7 +30,10 @@ from pgxannot.report.common import (
     yes,
 )
 from pgxannot.report.diff import describe_change, diff_reports
+from pgxannot.report.gene_detail import gene_detail
 from pgxannot.vocabulary import ACTION_LABELS, ACTIONS, LIGHT_LABELS, action_rank
+
+NO_GUIDANCE = ("not_available", "no_recommendation")
 
 CSP = ("default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
        "base-uri 'none'; form-action 'none'")
@@ -72,9 +76,11 @@ def report_view(d: Mapping[str, Any], previous: Mapping[str, Any] | None = None)
     prov = d.get("provenance") or {}
     listed_meds = [str(m) for m in as_list(patient.get("medications"))]
     current = [x for x in drugs if x["current"]]
-    counts = {s: sum(1 for g in genes if g["status"] == s) for s in STATUS_LABELS}
+    generated = text(prov.get("generated_at"))
     return {
         "sample": text(d.get("sample")),
+        "page_label": css_string(f"Patient {text(d.get('sample'))}"),
+        "page_date": css_string(f"Report date {report_date(generated) or 'not recorded'}"),
         "patient": {
             "sex": text(patient.get("sex")) or "not stated",
             "medications": listed_meds,
@@ -84,20 +90,18 @@ def report_view(d: Mapping[str, Any], previous: Mapping[str, Any] | None = None)
         },
         "meds_recognized": [str(m) for m in as_list(meds.get("recognized"))],
         "meds_not_recognized": [medication_view(m) for m in as_list(meds.get("not_recognized"))],
-        "generated_at": text(prov.get("generated_at")),
+        "generated_at": generated,
+        "report_date": report_date(generated),
         "version": text(prov.get("pgxannot_version")),
-        "counts": {
-            "genes": len(genes), **counts,
-            "drugs": len(drugs),
-            "actionable": sum(1 for x in drugs if x["actionable"]),
-            "findings": len(findings),
-        },
+        "counts": counts_view(genes, drugs, findings),
         "has_medications": bool(listed_meds) or bool(current),
         "current_actionable": sorted((x for x in current if x["actionable"]),
                                      key=lambda x: (x["rank"], x["drug"].lower())),
         "current_unassessed": [x for x in current if x["light"] == "grey"],
         "current_standard": [x for x in current if x["light"] == "green"],
-        "high_risk": [f for f in findings if f["high_risk"]],
+        "high_risk": high_risk_groups(findings),
+        "notices": [text(n.get("text") if isinstance(n, Mapping) else n)
+                    for n in as_list(d.get("notices"))],
         "drug_groups": drug_groups(drugs),
         "genes": genes,
         "germline": section_view(d, "germline", findings),
@@ -108,6 +112,38 @@ def report_view(d: Mapping[str, Any], previous: Mapping[str, Any] | None = None)
         "limitations": limitations_view(d, genes, drugs),
         "changes": changes_view(previous, d) if previous is not None else None,
         "provenance": provenance_view(prov),
+        "gene_details": [gene_detail(g, patient) for g in d.get("genes") or []
+                         if isinstance(g, Mapping) and (g.get("positions") or g.get("candidates"))],
+        "other_evidence": [f for f in findings if f["therapies_other"] or len(f["evidence"]) > 3],
+    }
+
+
+def report_date(generated: str) -> str:
+    """The date part of an ISO time stamp (``2026-01-01``), else ''."""
+    return generated[:10] if len(generated) >= 10 and generated[4:5] == "-" else ""
+
+
+def css_string(value: str) -> Markup:
+    """``value`` as a quoted CSS string safe inside ``<style>``: everything but letters,
+    digits, space and ``.,:_-`` becomes a CSS hex escape (no quote, backslash or ``<``)."""
+    safe = "".join(c if c.isascii() and (c.isalnum() or c in " .,:_-") else f"\\{ord(c):06x}"
+                   for c in value)
+    return Markup(f'"{safe}"')
+
+
+def counts_view(genes: list[dict[str, Any]], drugs: list[dict[str, Any]],
+                findings: list[dict[str, Any]]) -> dict[str, int]:
+    """Summary counts. A drug "has guidance" only when the knowledge base gave a
+    recommendation for this patient's genotypes (not when none exists or none applies)."""
+    counts = {s: sum(1 for g in genes if g["status"] == s) for s in STATUS_LABELS}
+    return {
+        "genes": len(genes), **counts,
+        "drugs": len(drugs),
+        "with_guidance": sum(1 for x in drugs if x["action"] not in NO_GUIDANCE),
+        "not_available": sum(1 for x in drugs if x["action"] == "not_available"),
+        "no_recommendation": sum(1 for x in drugs if x["action"] == "no_recommendation"),
+        "actionable": sum(1 for x in drugs if x["actionable"]),
+        "findings": len(findings),
     }
 
 
@@ -217,6 +253,7 @@ def drug_view(x: Mapping[str, Any]) -> dict[str, Any]:
         "population_label": text(x.get("population_label")) or text(app.get("label")),
         "cpic_level": text(x.get("cpic_level")),
         "fda_label": text(x.get("fda_label")),
+        "source": text(x.get("source")) or "CPIC",
         "guideline_name": text(guideline.get("name")),
         "guideline_url": text(guideline.get("url")),
         "guideline_href": safe_href(guideline.get("url")),
@@ -244,7 +281,11 @@ def _group_key(x: Mapping[str, Any]) -> str:
 
 
 def drug_groups(drugs: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Drugs grouped by action, most urgent first; within a group current meds first."""
+    """Drugs grouped by action, most urgent first; within a group current meds first.
+
+    Groups without a change from standard use are shown compactly: "guidance not
+    available" by reason (one line per reason), standard use as short rows.
+    """
     order = [*ACTIONS[:ACTIONS.index("use_with_caution") + 1], "conditional",
              *ACTIONS[ACTIONS.index("use_with_caution") + 1:], "other"]
     groups = []
@@ -254,8 +295,16 @@ def drug_groups(drugs: list[dict[str, Any]]) -> list[dict[str, Any]]:
             continue
         members.sort(key=lambda x: (not x["current"], x["drug"].lower()))
         label = CONDITIONAL_GROUP if key == "conditional" else ACTION_LABELS.get(key, "Other")
-        groups.append({"action": key, "label": label, "drugs": members, "light": members[0]["light"]})
+        by_reason: dict[str, list[dict[str, Any]]] = {}
+        for x in members:
+            by_reason.setdefault(x["reason"] or x["recommendation"] or "no reason recorded", []).append(x)
+        groups.append({"action": key, "label": label, "drugs": members, "light": members[0]["light"],
+                       "compact": key in COMPACT_ACTIONS,
+                       "by_reason": [{"reason": r, "drugs": xs} for r, xs in by_reason.items()]})
     return groups
+
+
+COMPACT_ACTIONS = ("not_available", "no_recommendation")
 
 
 def stars_text(stars: Any) -> str:
@@ -291,16 +340,57 @@ def finding_view(f: Mapping[str, Any]) -> dict[str, Any]:
         "stars_text": stars_text(stars),
         "review_status": text(f.get("review_status")),
         "tier": text(f.get("tier")),
-        "therapies": [
-            {k: text(t.get(k)) for k in ("therapy", "evidence_level", "significance", "tumor_type", "citation")}
-            for t in as_list(f.get("therapies")) if isinstance(t, Mapping)
-        ],
+        **therapy_groups(f),
         "copy_number": f.get("copy_number"),
         "incidental": bool(f.get("incidental")),
         "high_risk": bool(f.get("high_risk")),
         "phase_known": f.get("phase_known"),
         "evidence": evidence,
     }
+
+
+def therapy_view(t: Mapping[str, Any]) -> dict[str, Any]:
+    view = {k: text(t.get(k)) for k in ("therapy", "evidence_level", "tumor_type", "citation")}
+    significance = text(t.get("significance")).replace(" (evidence does not support)", "")
+    against = t.get("direction") == "does_not_support" or "does not support" in text(t.get("significance"))
+    view["effect"] = (f"Does not support {significance.lower()}" if against else significance) or "—"
+    view["against"] = against or significance.lower().startswith("resistance")
+    return view
+
+
+def therapy_groups(f: Mapping[str, Any]) -> dict[str, Any]:
+    """Therapy evidence in the patient's tumour type, and the rest grouped by tumour type.
+
+    ``in_tumour_type`` comes from the risk screen; reports written before it existed
+    count every therapy as the patient's tumour type (they were listed that way).
+    """
+    here: list[dict[str, Any]] = []
+    other: dict[str, list[dict[str, Any]]] = {}
+    for t in as_list(f.get("therapies")):
+        if not isinstance(t, Mapping):
+            continue
+        if t.get("in_tumour_type", True):
+            here.append(therapy_view(t))
+        else:
+            other.setdefault(text(t.get("tumor_type")) or "tumour type not stated", []).append(therapy_view(t))
+    return {
+        "therapies": here,
+        "therapies_other": [{"tumor_type": k, "therapies": v} for k, v in sorted(other.items())],
+        "therapies_other_count": sum(len(v) for v in other.values()),
+    }
+
+
+def high_risk_groups(findings: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """High-risk findings, one card per gene and category (two PAH variants: one card)."""
+    groups: dict[tuple[str, str], dict[str, Any]] = {}
+    for f in findings:
+        if not f["high_risk"]:
+            continue
+        g = groups.setdefault((f["category"], f["gene"]), {**f, "variants": [], "interpretations": []})
+        g["variants"].append({"variant": f["variant"], "zygosity": f["zygosity"]})
+        if f["interpretation"] and f["interpretation"] not in g["interpretations"]:
+            g["interpretations"].append(f["interpretation"])
+    return list(groups.values())
 
 
 def section_view(d: Mapping[str, Any], category: str, findings: list[dict[str, Any]]) -> dict[str, Any]:
@@ -384,14 +474,32 @@ def changes_view(previous: Mapping[str, Any], d: Mapping[str, Any]) -> dict[str,
 
 
 def provenance_view(prov: Mapping[str, Any]) -> dict[str, Any]:
-    command = prov.get("command")
+    inputs = prov.get("inputs") if isinstance(prov.get("inputs"), Mapping) else {}
     return {
         "version": text(prov.get("pgxannot_version")),
-        "knowledge_base": flatten(prov.get("knowledge_base") or {}),
-        "inputs": flatten(prov.get("inputs") or {}),
+        "knowledge_base": [(str(k), flatten(v) if isinstance(v, Mapping) else [("version", text(v))])
+                           for k, v in (prov.get("knowledge_base") or {}).items()]
+        if isinstance(prov.get("knowledge_base"), Mapping) else [],
+        "inputs": input_rows(inputs),
         "config": flatten(prov.get("config") or {}),
-        "command": " ".join(str(c) for c in command) if isinstance(command, list) else text(command),
         "generated_at": text(prov.get("generated_at")),
         "other": flatten({k: v for k, v in prov.items() if k not in (
             "pgxannot_version", "knowledge_base", "inputs", "config", "command", "generated_at")}),
     }
+
+
+def input_rows(inputs: Mapping[str, Any]) -> list[tuple[str, str, str]]:
+    """(role, file as given, sha256) rows of the patient's inputs.
+
+    Current reports list ``files`` as ``[{"role", "path", "sha256"}]``; older ones mapped
+    path -> sha256, or nested other shapes, which are shown flattened.
+    """
+    rows: list[tuple[str, str, str]] = []
+    for k, v in inputs.items():
+        if isinstance(v, list) and all(isinstance(x, Mapping) for x in v):
+            rows += [(text(x.get("role")) or str(k), text(x.get("path")), text(x.get("sha256"))) for x in v]
+        elif isinstance(v, Mapping) and all(isinstance(x, str) for x in v.values()):
+            rows += [(str(k), str(path), str(sha)) for path, sha in v.items()]
+        else:
+            rows += [(key, val, "") for key, val in flatten(v, str(k))]
+    return rows

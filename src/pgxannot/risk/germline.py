@@ -315,7 +315,6 @@ def interpret_gene(gene: GermlineGene, carriers: list[Carrier], kb: RiskKnowledg
                    sex: str = "unknown", incidental: bool = False,
                    in_indication: bool = False) -> list[dict]:
     """Findings for one sample and one gene from its P/LP carriers, by inheritance."""
-    others = lambda c: ", ".join(sorted({o.variant.key for o in carriers} - {c.variant.key}))  # noqa: E731
     findings = []
     if gene.inheritance == "AD":
         for c in carriers:
@@ -359,9 +358,11 @@ def interpret_gene(gene: GermlineGene, carriers: list[Carrier], kb: RiskKnowledg
     biallelic, phase_known, how = _biallelic_state(carriers)
     for c in carriers:
         if biallelic:
-            partner = others(c)
+            # one wording for every variant of the pair, naming all of them, so the finding
+            # reads the same whichever variant a reader starts from (and a card shows it once)
+            both = sorted({o.variant.key for o in carriers})
             text = (f"Biallelic pathogenic variants ({how}"
-                    + (f"; with {partner}" if partner else "")
+                    + (f"; {' and '.join(both)}" if len(both) > 1 else "")
                     + f"): consistent with {gene.condition} (autosomal recessive). {gene.management_for(sex)}")
             findings.append(_finding(gene, c, kb, interpretation=text, incidental=incidental,
                                      high_risk=True, phase_known=phase_known))
