@@ -31,9 +31,11 @@ from pgxannot.report.common import (
 )
 from pgxannot.report.diff import describe_change, diff_reports
 from pgxannot.report.gene_detail import gene_detail
-from pgxannot.vocabulary import ACTION_LABELS, ACTIONS, LIGHT_LABELS, action_rank
+from pgxannot.vocabulary import ACTION_LABELS, ACTIONS, LIGHT_LABELS, PATIENT_ACTIONS, action_rank
 
-NO_GUIDANCE = ("not_available", "no_recommendation")
+# no recommendation was given for this patient's genotypes (none exists, or a gene it needs
+# was not called); counted apart from "drugs with guidance"
+NO_GUIDANCE = (*PATIENT_ACTIONS, "no_recommendation")
 
 CSP = ("default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
        "base-uri 'none'; form-action 'none'")
@@ -140,7 +142,7 @@ def counts_view(genes: list[dict[str, Any]], drugs: list[dict[str, Any]],
         "genes": len(genes), **counts,
         "drugs": len(drugs),
         "with_guidance": sum(1 for x in drugs if x["action"] not in NO_GUIDANCE),
-        "not_available": sum(1 for x in drugs if x["action"] == "not_available"),
+        "not_available": sum(1 for x in drugs if x["action"] in PATIENT_ACTIONS),
         "no_recommendation": sum(1 for x in drugs if x["action"] == "no_recommendation"),
         "actionable": sum(1 for x in drugs if x["actionable"]),
         "findings": len(findings),
@@ -304,7 +306,7 @@ def drug_groups(drugs: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return groups
 
 
-COMPACT_ACTIONS = ("not_available", "no_recommendation")
+COMPACT_ACTIONS = NO_GUIDANCE
 
 
 def stars_text(stars: Any) -> str:
@@ -443,7 +445,7 @@ def limitations_view(d: Mapping[str, Any], genes: list[dict[str, Any]],
                      if g["status"] == "not_called" and (g["needs_outside_call"]
                                                          or "outside call" in g["reason"].lower())]
     unavailable = [{"drug": x["drug"], "reason": x["reason"] or "no reason recorded"}
-                   for x in drugs if x["action"] == "not_available"]
+                   for x in drugs if x["action"] in PATIENT_ACTIONS]
     gene_warnings = [f"{g['gene']}: {w}" for g in genes for w in g["warnings"]]
     # limitations that only repeat a gene listed above ("CYP2D6 not called: ...") are not shown twice
     listed = tuple(f"{g['gene']} not called" for g in not_called) + tuple(
