@@ -245,3 +245,13 @@ def test_seeded_generated_patients_validate(d):
     text = render_fhir(d)
     validate_bundle(json.loads(text))
     assert problems(json.loads(text)) == []
+
+
+@pytest.mark.parametrize("make", [fx.pgx_report, fx.tumour_report, fx.sparse_report, fx.hostile_report])
+def test_rendered_text_is_the_bundle_dict(make):
+    """render_fhir writes entries from cached serialized parts: the text must be exactly the
+    compact dump of build_bundle's dicts, key order included."""
+    from pgxannot.report.fhir import _dumps
+
+    text = render_fhir(make())
+    assert text == _dumps(build_bundle(make())) + "\n"

@@ -65,7 +65,7 @@ def test_every_page_names_patient_date_and_page_x_of_y(bc001_pdf):
 
 @pytest.mark.skipif(PDFTOTEXT is None, reason="pdftotext (poppler-utils) not installed")
 def test_page_one_carries_everything_actionable(bc001_pdf):
-    pdf, pages = bc001_pdf
+    pdf, _pages = bc001_pdf
     first = " ".join(page_texts(pdf, 1)[0].split()).lower()
     for needle in ("Patient and test summary", "What was tested", "Actionable now", "capecitabine",
                    "Reduce the dose", "High-risk findings", "ERBB2", "Genes not called", "CYP2D6", "HLA-B"):
