@@ -58,11 +58,6 @@ def gene_notes(g: Mapping[str, Any], sex: str | None) -> list[str]:
         note = _g6pd_note(sex, _heterozygous_deficient(g))
         if note:
             notes.append(note)
-    names = {str(a) for c in as_list(g.get("candidates")) if isinstance(c, Mapping)
-             for a in as_list(c.get("alleles"))}
-    for name in sorted(n for n in names if "reference" in n.lower()):
-        notes.append(f"\u201c{name}\u201d means that none of the variant alleles defined for {gene} was "
-                     "found at the positions tested; variants at other positions were not assessed.")
     untested = sorted({str(a) for p in as_list(g.get("positions")) if isinstance(p, Mapping)
                        for a in as_list(p.get("alleles_not_assessed"))})
     if untested:
@@ -76,6 +71,19 @@ def gene_notes(g: Mapping[str, Any], sex: str | None) -> list[str]:
         notes.append(f"{gene} lies on the minus strand: the bases in this table are those of the "
                      "genome (plus) strand, as in the VCF, not of the gene's own sequence.")
     return notes
+
+
+def reference_names(g: Mapping[str, Any]) -> list[str]:
+    """Allele names of the call that stand for "no defined variant found" (``Reference``,
+    ``rs2231142 reference (G)``, ``B (reference)``)."""
+    names = {str(a) for c in as_list(g.get("candidates")) if isinstance(c, Mapping)
+             for a in as_list(c.get("alleles"))}
+    return sorted(n for n in names if "reference" in n.lower())
+
+
+REFERENCE_NOTE = ("An allele named \u201cReference\u201d (or \u201c\u2026 reference (base)\u201d) means that none "
+                  "of the variant alleles defined for the gene was found at the positions tested; variants at "
+                  "other positions were not assessed.")
 
 
 def _heterozygous_deficient(g: Mapping[str, Any]) -> bool:
@@ -110,4 +118,5 @@ def gene_detail(g: Mapping[str, Any], patient: Mapping[str, Any]) -> dict[str, A
         "counts": {k: sum(1 for r in rows if r["kind"] == k) for k in ("reference", "variant", "missing")},
         "functions": [(str(a), text(f) or "function unknown") for a, f in functions.items()],
         "notes": gene_notes(g, text(patient.get("sex")) or None),
+        "reference_names": reference_names(g),
     }

@@ -30,7 +30,7 @@ from pgxannot.report.common import (
     yes,
 )
 from pgxannot.report.diff import describe_change, diff_reports
-from pgxannot.report.gene_detail import gene_detail
+from pgxannot.report.gene_detail import REFERENCE_NOTE, gene_detail
 from pgxannot.vocabulary import ACTION_LABELS, ACTIONS, LIGHT_LABELS, PATIENT_ACTIONS, action_rank
 
 # no recommendation was given for this patient's genotypes (none exists, or a gene it needs
@@ -116,6 +116,7 @@ def report_view(d: Mapping[str, Any], previous: Mapping[str, Any] | None = None)
         "provenance": provenance_view(prov),
         "gene_details": [gene_detail(g, patient) for g in d.get("genes") or []
                          if isinstance(g, Mapping) and (g.get("positions") or g.get("candidates"))],
+        "reference_note": REFERENCE_NOTE,
         "other_evidence": [f for f in findings if f["therapies_other"] or len(f["evidence"]) > 3],
     }
 
