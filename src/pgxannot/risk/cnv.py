@@ -223,6 +223,32 @@ def her2_headline(therapies: list[dict], tumor_type: str | None) -> str:
     return claim + "; confirm by IHC/ISH as the ASCO/CAP HER2 testing guideline requires"
 
 
+def _cnv_finding(gene: CnvGene, state: str, cn: float, tumor_type: str | None,
+                 evidence: list[CivicEvidence], therapies: list[dict], tier: str, text: str) -> dict:
+    return {
+        "category": "copy_number",
+        "gene": gene.gene,
+        "variant": f"{gene.chrom}:{gene.start}-{gene.end}",
+        "classification": state,
+        "zygosity": None,
+        "condition": tumor_type,
+        "evidence": [{"source": "CIViC", "id": e.evidence_id,
+                      "detail": f"{e.variant} in {e.disease}: {e.evidence_type}, level {e.level}, "
+                                f"{e.significance}" + (f" ({', '.join(e.therapies)})" if e.therapies else ""),
+                      "url": e.url} for e in evidence[:50]],
+        "interpretation": text + ".",
+        "inheritance": None,
+        "stars": None,
+        "review_status": None,
+        "tier": tier,
+        "therapies": therapies,
+        "copy_number": cn,
+        "incidental": False,
+        "phase_known": None,
+        "high_risk": tier == "I",
+    }
+
+
 def copy_number_findings(segments: list[Segment], kb: RiskKnowledgeBase, *,
                          ploidy: float | None = None, amp_threshold: float = 5.0,
                          amp_ploidy_factor: float = 2.5, tumor_type: str | None = None,
@@ -261,26 +287,5 @@ def copy_number_findings(segments: list[Segment], kb: RiskKnowledgeBase, *,
             text += f"; {len(over)} segments overlap the gene"
         if gene.gene == "ERBB2" and amplified and her2 is not None:
             text += ". " + her2_headline(therapies, tumor_type)
-        findings.append({
-            "category": "copy_number",
-            "gene": gene.gene,
-            "variant": f"{gene.chrom}:{gene.start}-{gene.end}",
-            "classification": state,
-            "zygosity": None,
-            "condition": tumor_type,
-            "evidence": [{"source": "CIViC", "id": e.evidence_id,
-                          "detail": f"{e.variant} in {e.disease}: {e.evidence_type}, level {e.level}, "
-                                    f"{e.significance}" + (f" ({', '.join(e.therapies)})" if e.therapies else ""),
-                          "url": e.url} for e in evidence[:50]],
-            "interpretation": text + ".",
-            "inheritance": None,
-            "stars": None,
-            "review_status": None,
-            "tier": tier,
-            "therapies": therapies,
-            "copy_number": cn,
-            "incidental": False,
-            "phase_known": None,
-            "high_risk": tier == "I",
-        })
+        findings.append(_cnv_finding(gene, state, cn, tumor_type, evidence, therapies, tier, text))
     return findings, her2

@@ -315,39 +315,42 @@ def interpret_gene(gene: GermlineGene, carriers: list[Carrier], kb: RiskKnowledg
                    sex: str = "unknown", incidental: bool = False,
                    in_indication: bool = False) -> list[dict]:
     """Findings for one sample and one gene from its P/LP carriers, by inheritance."""
-    findings = []
     if gene.inheritance == "AD":
-        for c in carriers:
-            text = (f"{_zygosity(c).capitalize()} {c.variant.significance.lower()} variant: "
-                    f"increased risk of {gene.condition} (autosomal dominant). {gene.management_for(sex)}")
-            if gene.report_rule == "truncating_only":
-                text += (" ACMG SF v3.2 lists only truncating variants of this gene: confirm the "
-                         "variant's consequence before acting.")
-            findings.append(_finding(gene, c, kb, interpretation=text, incidental=incidental,
-                                     high_risk=True, phase_known=None))
-        return findings
+        texts = [(_dominant_text(gene, c, sex), True) for c in carriers]
+    elif gene.inheritance == "XL":
+        texts = [_x_linked_text(gene, c, sex) for c in carriers]
+    else:
+        return _recessive(gene, carriers, kb, sex=sex, incidental=incidental, in_indication=in_indication)
+    return [_finding(gene, c, kb, interpretation=text, incidental=incidental, high_risk=high, phase_known=None)
+            for c, (text, high) in zip(carriers, texts, strict=True)]
 
-    if gene.inheritance == "XL":
-        for c in carriers:
-            if c.hemizygous or (sex == "male" and c.copies >= 1):
-                text = (f"Hemizygous {c.variant.significance.lower()} variant: consistent with "
-                        f"{gene.condition} (X-linked). {gene.management_for(sex)}")
-                high = True
-            elif c.copies >= 2:
-                text = (f"Homozygous {c.variant.significance.lower()} variant in a female: "
-                        f"consistent with {gene.condition} (X-linked). {gene.management_for(sex)}")
-                high = True
-            else:
-                who = "female" if sex == "female" else "sample of unknown sex (diploid call)"
-                text = (f"Heterozygous {c.variant.significance.lower()} variant in a {who}: "
-                        f"carrier of {gene.condition}; heterozygous females can be affected "
-                        f"(skewed X-inactivation). {gene.management_for(sex)}")
-                high = False
-            findings.append(_finding(gene, c, kb, interpretation=text, incidental=incidental,
-                                     high_risk=high, phase_known=None))
-        return findings
 
-    # autosomal recessive
+def _dominant_text(gene: GermlineGene, c: Carrier, sex: str) -> str:
+    text = (f"{_zygosity(c).capitalize()} {c.variant.significance.lower()} variant: "
+            f"increased risk of {gene.condition} (autosomal dominant). {gene.management_for(sex)}")
+    if gene.report_rule == "truncating_only":
+        text += (" ACMG SF v3.2 lists only truncating variants of this gene: confirm the "
+                 "variant's consequence before acting.")
+    return text
+
+
+def _x_linked_text(gene: GermlineGene, c: Carrier, sex: str) -> tuple[str, bool]:
+    """(interpretation, high risk?) of an X-linked carrier."""
+    significance = c.variant.significance.lower()
+    if c.hemizygous or (sex == "male" and c.copies >= 1):
+        return (f"Hemizygous {significance} variant: consistent with "
+                f"{gene.condition} (X-linked). {gene.management_for(sex)}"), True
+    if c.copies >= 2:
+        return (f"Homozygous {significance} variant in a female: "
+                f"consistent with {gene.condition} (X-linked). {gene.management_for(sex)}"), True
+    who = "female" if sex == "female" else "sample of unknown sex (diploid call)"
+    return (f"Heterozygous {significance} variant in a {who}: "
+            f"carrier of {gene.condition}; heterozygous females can be affected "
+            f"(skewed X-inactivation). {gene.management_for(sex)}"), False
+
+
+def _recessive(gene: GermlineGene, carriers: list[Carrier], kb: RiskKnowledgeBase, *, sex: str,
+               incidental: bool, in_indication: bool) -> list[dict]:
     if gene.report_rule == "hfe_c282y_homozygous" and not in_indication:
         # ACMG SF v3.2 reports HFE only for p.Cys282Tyr homozygotes
         c282y = HFE_C282Y.get(kb.clinvar_build)
@@ -356,25 +359,21 @@ def interpret_gene(gene: GermlineGene, carriers: list[Carrier], kb: RiskKnowledg
         if not carriers:
             return []
     biallelic, phase_known, how = _biallelic_state(carriers)
-    for c in carriers:
-        if biallelic:
-            # one wording for every variant of the pair, naming all of them, so the finding
-            # reads the same whichever variant a reader starts from (and a card shows it once)
-            both = sorted({o.variant.key for o in carriers})
-            text = (f"Biallelic pathogenic variants ({how}"
-                    + (f"; {' and '.join(both)}" if len(both) > 1 else "")
-                    + f"): consistent with {gene.condition} (autosomal recessive). {gene.management_for(sex)}")
-            findings.append(_finding(gene, c, kb, interpretation=text, incidental=incidental,
-                                     high_risk=True, phase_known=phase_known))
-        else:
-            if gene.report_rule == "biallelic_only" and not in_indication:
-                continue  # ACMG SF reports AR genes only when biallelic
-            text = (f"Heterozygous carrier of {gene.condition} (autosomal recessive; {how}"
-                    + "). Not expected to cause disease alone; relevant for family planning: "
-                      "offer partner testing.")
-            findings.append(_finding(gene, c, kb, interpretation=text, incidental=incidental,
-                                     high_risk=False, phase_known=phase_known))
-    return findings
+    if not biallelic and gene.report_rule == "biallelic_only" and not in_indication:
+        return []  # ACMG SF reports these AR genes only when biallelic
+    if biallelic:
+        # one wording for every variant of the pair, naming all of them, so the finding
+        # reads the same whichever variant a reader starts from (and a card shows it once)
+        both = sorted({o.variant.key for o in carriers})
+        text = (f"Biallelic pathogenic variants ({how}"
+                + (f"; {' and '.join(both)}" if len(both) > 1 else "")
+                + f"): consistent with {gene.condition} (autosomal recessive). {gene.management_for(sex)}")
+    else:
+        text = (f"Heterozygous carrier of {gene.condition} (autosomal recessive; {how}"
+                + "). Not expected to cause disease alone; relevant for family planning: "
+                  "offer partner testing.")
+    return [_finding(gene, c, kb, interpretation=text, incidental=incidental, high_risk=biallelic,
+                     phase_known=phase_known) for c in carriers]
 
 
 # --------------------------------------------------------------------------- indication
