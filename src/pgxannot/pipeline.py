@@ -103,7 +103,8 @@ class _Chunk:
                                                          conditions=conditions)
         report = assemble_report(
             r, genes=genes, guidance=guidance, risk=risk, cfg=self.cfg, kb_versions=self.kb.versions,
-            inputs={str(p): file_sha256(p, self.hashes) for p in inputs_of(r)}, generated=self.generated,
+            inputs=[{"role": role, "path": given, "sha256": file_sha256(p, self.hashes)}
+                    for role, given, p in inputs_of(r)], generated=self.generated,
             reader_notes=self.reader_notes,
         )
         if r.tumor_type or risk.analyses.get("somatic"):

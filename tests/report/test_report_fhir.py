@@ -255,3 +255,14 @@ def test_rendered_text_is_the_bundle_dict(make):
 
     text = render_fhir(make())
     assert text == _dumps(build_bundle(make())) + "\n"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("sample", ["BC-001", "PKU-002", "PAIN-003", "ADD-004"])
+def test_bundled_examples_validate(example_reports, sample):
+    """#19: every bundled example's bundle, as the workflow wrote it, validates."""
+    bundle = json.loads((example_reports / f"{sample}.fhir.json").read_text(encoding="utf-8"))
+    validate_bundle(bundle)
+    assert problems(bundle) == []
+    report = bundle["entry"][0]["resource"]
+    assert report["issued"] == bundle["timestamp"] == "2026-01-01T00:00:00Z"

@@ -13,7 +13,7 @@ VERSIONS = {"civic": {"version": "2021-08-01"}, "clinvar": {"version": "2026-07 
 def test_old_civic_gets_a_notice_naming_the_update_command():
     notes = knowledge_base_notices(VERSIONS, generated_at="2026-01-01T00:00:00Z", used=["civic", "cpic"])
     assert [n["source"] for n in notes] == ["civic"]
-    assert "2021-08-01" in notes[0]["text"] and "`pgxannot kb update civic`" in notes[0]["text"]
+    assert "2021-08-01" in notes[0]["text"] and "Run pgxannot kb update civic" in notes[0]["text"]
     assert notes[0]["age_years"] == pytest.approx(4.4, abs=0.1)
 
 

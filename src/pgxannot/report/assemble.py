@@ -4,7 +4,7 @@ assumptions and provenance, in the JSON form every renderer works from."""
 from __future__ import annotations
 
 import os
-import sys
+import re
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -15,6 +15,7 @@ from pgxannot.config import SampleRow
 from pgxannot.errors import ConfigError
 from pgxannot.guidance.engine import GuidanceResult
 from pgxannot.pgx.model import GeneCall
+from pgxannot.report.notices import knowledge_base_notices, sources_used
 from pgxannot.risk.screen import RiskResult
 
 SCHEMA_VERSION = "1.0"
@@ -31,17 +32,46 @@ def generated_at() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def inputs_of(r: SampleRow) -> list[Path]:
-    """Every input file of a sample (VCFs, outside calls, CNV), for provenance checksums."""
-    out = list(r.vcfs)
-    out += [p for p in (r.outside_calls, r.cnv) if p is not None]
+def inputs_of(r: SampleRow) -> list[tuple[str, str, Path]]:
+    """Every input file of a sample as (role, name as given, resolved path): VCF(s), outside
+    calls, CNV. The name is the sheet's own text (relative paths kept as written); an
+    absolute path is reduced to its file name, so no report holds a machine path."""
+    given_vcfs = [v.strip() for v in (r.raw.get("vcf") or "").split(";") if v.strip()]
+    out = [("vcf", _as_given(given_vcfs[i] if i < len(given_vcfs) else "", p), p)
+           for i, p in enumerate(r.vcfs)]
+    for role, path in (("outside_calls", r.outside_calls), ("cnv", r.cnv)):
+        if path is not None:
+            out.append((role, _as_given(r.raw.get(role) or "", path), path))
     return out
 
 
+def _as_given(text: str, resolved: Path) -> str:
+    if not text or Path(text).is_absolute() or text.startswith("~"):
+        return resolved.name
+    return text
+
+
+def public_config(value: Any) -> Any:
+    """The run's config for provenance: every absolute path (sheet, FASTA, BED, knowledge-base
+    home) becomes its file name; the resolved sample sheet (all patients) is left out."""
+    if isinstance(value, Mapping):
+        return {k: public_config(v) for k, v in value.items() if k != "sample_sheet"}
+    if isinstance(value, list | tuple):
+        return [public_config(v) for v in value]
+    if isinstance(value, str) and (value.startswith(("/", "~")) or re.match(r"^[A-Za-z]:[\\/]", value)):
+        return Path(value).name
+    return value
+
+
 def assemble_report(r: SampleRow, *, genes: Sequence[GeneCall], guidance: GuidanceResult, risk: RiskResult,
-                    cfg: Mapping[str, Any], kb_versions: Mapping[str, Any], inputs: Mapping[str, str],
+                    cfg: Mapping[str, Any], kb_versions: Mapping[str, Any], inputs: Sequence[Mapping[str, str]],
                     generated: str, reader_notes: Sequence[str] = ()) -> dict:
-    """The per-sample report dict (the JSON form every renderer works from)."""
+    """The per-sample report dict (the JSON form every renderer works from).
+
+    One patient per report: nothing in it names another patient of the job (no command
+    line, no sample list, no sample sheet); ``inputs`` are this patient's files as
+    ``{"role", "path" (as given), "sha256"}``.
+    """
     gene_dicts = [g.to_dict() for g in genes]
     limitations: list[str] = []
     for g in genes:
@@ -61,7 +91,7 @@ def assemble_report(r: SampleRow, *, genes: Sequence[GeneCall], guidance: Guidan
                 assumptions.append(msg)
     assumptions.extend(risk.assumptions)
     assumptions.extend(f"VCF reader: {n}" for n in reader_notes)
-    cfg_public = {k: v for k, v in cfg.items() if k != "sample_sheet"}
+    analyses = dict(risk.analyses)
     return {
         "schema_version": SCHEMA_VERSION,
         "sample": r.sample,
@@ -78,16 +108,16 @@ def assemble_report(r: SampleRow, *, genes: Sequence[GeneCall], guidance: Guidan
         "medications": guidance.medications(),
         "findings": risk.findings,
         "her2_status": risk.her2_status,
-        "analyses": dict(risk.analyses),
+        "analyses": analyses,
         "secondary_findings_status": risk.secondary_findings_status,
         "limitations": limitations,
         "assumptions": assumptions,
+        "notices": knowledge_base_notices(kb_versions, generated_at=generated, used=sources_used(analyses)),
         "provenance": {
             "pgxannot_version": __version__,
             "knowledge_base": dict(kb_versions),
-            "inputs": {"sample_sheet": str(cfg.get("sample_sheet")), "files": dict(inputs)},
-            "config": cfg_public,
-            "command": " ".join([Path(sys.argv[0]).name, *sys.argv[1:]]),
+            "inputs": {"files": [dict(f) for f in inputs]},
+            "config": public_config(cfg),
             "generated_at": generated,
         },
     }

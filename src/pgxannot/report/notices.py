@@ -54,7 +54,7 @@ def knowledge_base_notices(kb_versions: Mapping[str, Any], *, generated_at: str,
             "age_years": round(years, 1),
             "text": (f"The {name} knowledge base in use is from {released.isoformat()}, "
                      f"{years:.1f} years before this report: evidence published since is missing."
-                     + (f" Run `{command}` to use a current release." if command else "")),
+                     + (f" Run {command} to use a current release." if command else "")),
         })
     return out
 
