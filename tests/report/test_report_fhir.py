@@ -266,3 +266,13 @@ def test_bundled_examples_validate(example_reports, sample):
     assert problems(bundle) == []
     report = bundle["entry"][0]["resource"]
     assert report["issued"] == bundle["timestamp"] == "2026-01-01T00:00:00Z"
+
+
+@given(st.text(max_size=200))
+@settings(max_examples=200, derandomize=True)
+def test_fast_uuid5_equals_the_standard_library(name):
+    import uuid
+
+    from pgxannot.report.fhir import NAMESPACE, uuid5
+
+    assert uuid5(name) == str(uuid.uuid5(NAMESPACE, name))

@@ -20,6 +20,7 @@ appears as ``Bundle.timestamp``, ``DiagnosticReport.issued`` and ``Provenance.re
 
 from __future__ import annotations
 
+import hashlib
 import json
 import uuid
 from collections.abc import Mapping
@@ -127,8 +128,9 @@ class _Builder:
     C-encoder pass over the bundle.
     """
 
-    def __init__(self, sample: str) -> None:
+    def __init__(self, sample: str, *, keep_dicts: bool = True) -> None:
         self.sample = sample
+        self.keep_dicts = keep_dicts  # False when only the text is wanted (rendering)
         self.entries: list[dict[str, Any]] = []
         self.texts: list[str] = []
         self.ids: set[str] = set()
@@ -141,14 +143,15 @@ class _Builder:
         # the resources are built in a fixed key order, so the compact dump is canonical
         if content is None:
             content = _dumps(resource)
-        rid = str(uuid.uuid5(NAMESPACE, f"{self.sample}\x1f{kind}\x1f{content}"))
+        rid = uuid5(f"{self.sample}\x1f{kind}\x1f{content}")
         n = 1
         while rid in self.ids:  # identical content twice (e.g. both haplotypes *2): number them
             n += 1
-            rid = str(uuid.uuid5(NAMESPACE, f"{self.sample}\x1f{kind}\x1f{content}\x1f{n}"))
+            rid = uuid5(f"{self.sample}\x1f{kind}\x1f{content}\x1f{n}")
         self.ids.add(rid)
         stamps = {k: v for k, v in (timed or {}).items() if v is not None}
-        body = {"resourceType": resource["resourceType"], "id": rid, **resource, **stamps}
+        body = ({"resourceType": resource["resourceType"], "id": rid, **resource, **stamps}
+                if self.keep_dicts else {"resourceType": resource["resourceType"]})
         self.entries.append({"fullUrl": f"urn:uuid:{rid}", "resource": body})
         head = '{"resourceType":' + _dumps(resource["resourceType"]) + ","
         assert content.startswith(head)
@@ -162,6 +165,18 @@ class _Builder:
         """Move entry ``index`` to the front (the DiagnosticReport leads the bundle)."""
         self.entries.insert(0, self.entries.pop(index))
         self.texts.insert(0, self.texts.pop(index))
+
+
+_NAMESPACE_BYTES = NAMESPACE.bytes
+
+
+def uuid5(name: str) -> str:
+    """``str(uuid.uuid5(NAMESPACE, name))``, without building UUID objects (hot path)."""
+    b = bytearray(hashlib.sha1(_NAMESPACE_BYTES + name.encode("utf-8")).digest()[:16])
+    b[6] = (b[6] & 0x0F) | 0x50
+    b[8] = (b[8] & 0x3F) | 0x80
+    h = b.hex()
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
 def _dumps(value: Any) -> str:
@@ -481,9 +496,9 @@ def build_bundle(d: Mapping[str, Any]) -> dict[str, Any]:
     return bundle
 
 
-def _build(d: Mapping[str, Any]) -> dict[str, Any]:
+def _build(d: Mapping[str, Any], *, keep_dicts: bool = True) -> dict[str, Any]:
     sample = text(d.get("sample"))
-    b = _Builder(sample)
+    b = _Builder(sample, keep_dicts=keep_dicts)
     patient_info = d.get("patient") or {}
     sex = patient_info.get("sex")
     patient = b.add("patient", {
@@ -617,7 +632,7 @@ def render_fhir(d: Mapping[str, Any]) -> str:
     Python's C encoder writes it ~3x faster than an indented dump (a 700 kB bundle is
     for machines; ``python -m json.tool`` pretty-prints it).
     """
-    bundle = _build(d)
+    bundle = _build(d, keep_dicts=False)
     texts = bundle.pop(BUNDLE_TEXTS)
     del bundle["entry"]
     head = _dumps(bundle)
