@@ -92,6 +92,6 @@ def test_collapsed_sections_are_printed(bc001_pdf, example_reports):
     html = (example_reports / "BC-001.html").read_text(encoding="utf-8")
     assert "<details" in html
     # contents of collapsed <details>: per-gene detail, other populations, other tumour types
-    for needle in ("Appendix A: per-gene detail", "rs3918290", "Other populations", "CVI non-ACS",
+    for needle in ("Appendix A: per-gene detail", "rs3918290", "Other populations", "neurovascular indication",
                    "Appendix B", "Colorectal Cancer"):
         assert needle in text, needle
