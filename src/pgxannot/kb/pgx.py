@@ -212,8 +212,8 @@ def gene_table(gene: str) -> GeneTable:
         unphased_priorities=tuple((frozenset(p["list"]), p["pick"]) for p in d.get("unphased_priorities", [])),
         undocumented_as_reference=bool(d.get("undocumented_as_reference")),
         phenotype_alleles=pa,
-        pairs={k: tuple(v) for k, v in d.get("pairs", {}).items()},  # type: ignore[misc]
-        single={k: tuple(v) for k, v in d.get("single", {}).items()},  # type: ignore[misc]
+        pairs={k: tuple(v) for k, v in d.get("pairs", {}).items()},
+        single={k: tuple(v) for k, v in d.get("single", {}).items()},
         lookup=d.get("lookup", "phenotype"),
         ploidy=d.get("ploidy", "diploid"),
         outside_call=d.get("outside_call", "never"),

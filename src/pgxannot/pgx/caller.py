@@ -258,7 +258,7 @@ def _position_detail(ctx: _GeneContext, h1: np.ndarray, h2: np.ndarray, blk: np.
     """Per defining position: label, rsID, reference, the sample's genotype (None when
     missing) and the named alleles that genotype supports (or, missing, could not assess)."""
     t = ctx.table
-    out = []
+    out: list[tuple[str, str | None, str, str | None, tuple[str, ...]]] = []
     for j, p in enumerate(t.positions):
         a, b = int(h1[j]), int(h2[j])
         defining = [i for i in np.flatnonzero(t.variant_def[:, j])]

@@ -41,7 +41,7 @@ def _activity(table: GeneTable, name: str) -> tuple[str | None, str | None]:
         base = table.phenotype_alleles.get(m.group(1))
         if base is not None and base.activity not in (None, "n/a"):
             copies = m.group(2)
-            value = float(base.activity)  # type: ignore[arg-type]
+            value = float(base.activity)
             if copies.isdigit():
                 return _dup_function(base.function, value * int(copies)), _fmt(value * int(copies))
             if copies.startswith("≥"):

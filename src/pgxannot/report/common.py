@@ -60,6 +60,11 @@ def as_list(value: Any) -> list[Any]:
     return [value]
 
 
+def as_mapping(value: Any) -> Mapping[str, Any]:
+    """A report field that should be an object, or an empty one when it is absent or malformed."""
+    return value if isinstance(value, Mapping) else {}
+
+
 def text(value: Any) -> str:
     """One display string for a scalar, list or mapping (None -> '')."""
     if value is None:

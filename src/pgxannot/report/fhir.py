@@ -29,7 +29,7 @@ from typing import Any
 
 from pgxannot.errors import OutputError
 from pgxannot.report.codes import HGNC_SYSTEM, RXNORM_SYSTEM, hgnc_id, rxnorm_id
-from pgxannot.report.common import as_list, flatten, light_of, safe_href, text
+from pgxannot.report.common import as_list, as_mapping, flatten, light_of, safe_href, text
 from pgxannot.vocabulary import ACTION_LABELS
 
 NAMESPACE = uuid.UUID("6f6c8d1e-3b7a-5c55-9a51-70677861616e")  # fixed: pgxannot FHIR ids
@@ -281,7 +281,7 @@ def _gene_resources(b: _Builder, g: Mapping[str, Any], patient: str) -> tuple[li
 def _drug_components(x: Mapping[str, Any], source: str) -> list[dict[str, Any]]:
     drug = text(x.get("drug"))
     action = str(x.get("action"))
-    lookup = x.get("lookup") if isinstance(x.get("lookup"), Mapping) else {}
+    lookup = as_mapping(x.get("lookup"))
     comps = [_comp(MEDICATION, valueCodeableConcept=medication_concept(drug))]
     for gene, key in lookup.items():
         comps.append(phenotype_component(str(gene), text(key)) if text(key).lower() in METABOLIZER
@@ -308,8 +308,8 @@ _DRUG_PARTS_MAX = 50_000
 
 
 def _drug_key(x: Mapping[str, Any]) -> tuple[Any, ...] | None:
-    lookup = x.get("lookup") if isinstance(x.get("lookup"), Mapping) else {}
-    guideline = x.get("guideline") if isinstance(x.get("guideline"), Mapping) else {}
+    lookup = as_mapping(x.get("lookup"))
+    guideline = as_mapping(x.get("guideline"))
     key = (x.get("drug"), x.get("action"), x.get("recommendation"), x.get("reason"), x.get("classification"),
            x.get("cpic_level"), x.get("current_medication"), x.get("dose_change_percent"), x.get("source"),
            x.get("traffic_light"), tuple(lookup.items()), guideline.get("url"), guideline.get("name"))
@@ -327,10 +327,10 @@ def _drug_parts(x: Mapping[str, Any]) -> dict[str, Any]:
     if key is not None and key in _DRUG_PARTS:
         return _DRUG_PARTS[key]
     source = text(x.get("source")) or "CPIC"
-    guideline = x.get("guideline") if isinstance(x.get("guideline"), Mapping) else {}
+    guideline = as_mapping(x.get("guideline"))
     href = safe_href(guideline.get("url"))
     label = " ".join(s for s in (source, text(guideline.get("name"))) if s)
-    parts = {
+    parts: dict[str, Any] = {
         "source": source,
         "component": _drug_components(x, source),
         # the recommendation text is the coded action's text; the note says why, when it must
@@ -507,7 +507,7 @@ def _build(d: Mapping[str, Any], *, keep_dicts: bool = True) -> dict[str, Any]:
         **({"gender": sex} if sex in ("female", "male", "unknown") else {}),
     })
     prov = d.get("provenance") or {}
-    config = prov.get("config") if isinstance(prov.get("config"), Mapping) else {}
+    config = as_mapping(prov.get("config"))
     build = config.get("reference_build") if isinstance(config.get("reference_build"), str) else None
     results = _results(b, d, patient, build)
     recorded = _instant(prov.get("generated_at"))

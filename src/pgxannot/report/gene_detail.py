@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from pgxannot.report.codes import strand
-from pgxannot.report.common import as_list, text
+from pgxannot.report.common import as_list, as_mapping, text
 
 LONG_LIST = 6  # alleles shown per position before "and N more"
 
@@ -48,7 +48,7 @@ def gene_notes(g: Mapping[str, Any], sex: str | None) -> list[str]:
     gene = text(g.get("gene"))
     status = str(g.get("status"))
     notes: list[str] = []
-    extra = g.get("extra") if isinstance(g.get("extra"), Mapping) else {}
+    extra = as_mapping(g.get("extra"))
     found = [str(a) for a in as_list(extra.get("alleles_found"))]
     if len(found) >= 2:
         notes.append(f"The {gene} genotypes are unphased and carry {len(found)} variant alleles "
@@ -110,7 +110,7 @@ def _g6pd_note(sex: str | None, heterozygous_deficient: bool) -> str | None:
 
 def gene_detail(g: Mapping[str, Any], patient: Mapping[str, Any]) -> dict[str, Any]:
     rows = position_rows(g)
-    functions = g.get("allele_functions") if isinstance(g.get("allele_functions"), Mapping) else {}
+    functions = as_mapping(g.get("allele_functions"))
     return {
         "gene": text(g.get("gene")),
         "diplotypes": [str(x) for x in as_list(g.get("diplotypes"))],

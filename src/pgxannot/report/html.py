@@ -21,6 +21,7 @@ from pgxannot.report.common import (
     SOURCE_LABELS,
     STATUS_LABELS,
     as_list,
+    as_mapping,
     flatten,
     is_actionable,
     light_of,
@@ -201,16 +202,12 @@ def medication_view(m: Any) -> dict[str, Any]:
     return {"name": text(m), "suggestions": []}
 
 
-def _mapping(value: Any) -> Mapping[str, Any]:
-    return value if isinstance(value, Mapping) else {}
-
-
 CALL_SOURCE_WORDS = {"vcf": "from the VCF", "outside_call": "outside call", "none": "not called"}
 
 
 def call_views(x: Mapping[str, Any]) -> list[dict[str, Any]]:
     """Per gene of a drug: the diplotype(s), phenotype or labelled activity score, and where the call came from."""
-    calls = _mapping(x.get("calls"))
+    calls = as_mapping(x.get("calls"))
     out = []
     for gene, c in calls.items():
         if not isinstance(c, Mapping):
@@ -229,9 +226,9 @@ def call_views(x: Mapping[str, Any]) -> list[dict[str, Any]]:
 def drug_view(x: Mapping[str, Any]) -> dict[str, Any]:
     action = str(x.get("action"))
     light = light_of(x)
-    guideline = x.get("guideline") if isinstance(x.get("guideline"), Mapping) else {}
-    lookup = x.get("lookup") if isinstance(x.get("lookup"), Mapping) else {}
-    app = _mapping(x.get("applicability"))
+    guideline = as_mapping(x.get("guideline"))
+    lookup = as_mapping(x.get("lookup"))
+    app = as_mapping(x.get("applicability"))
     return {
         "calls": call_views(x),
         "conditional": app.get("status") == "conditional",
@@ -353,7 +350,7 @@ def finding_view(f: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def therapy_view(t: Mapping[str, Any]) -> dict[str, Any]:
-    view = {k: text(t.get(k)) for k in ("therapy", "evidence_level", "tumor_type", "citation")}
+    view: dict[str, Any] = {k: text(t.get(k)) for k in ("therapy", "evidence_level", "tumor_type", "citation")}
     significance = text(t.get("significance")).replace(" (evidence does not support)", "")
     against = t.get("direction") == "does_not_support" or "does not support" in text(t.get("significance"))
     view["effect"] = (f"Does not support {significance.lower()}" if against else significance) or "—"
@@ -404,7 +401,7 @@ def section_view(d: Mapping[str, Any], category: str, findings: list[dict[str, A
     exist, copy number when HER2 has a status or copy-number findings exist.
     """
     mine = [f for f in findings if f["category"] == category]
-    analyses = d.get("analyses") if isinstance(d.get("analyses"), Mapping) else {}
+    analyses = as_mapping(d.get("analyses"))
     patient = d.get("patient") or {}
     flag = analyses.get(category)
     if isinstance(flag, bool):
@@ -477,7 +474,7 @@ def changes_view(previous: Mapping[str, Any], d: Mapping[str, Any]) -> dict[str,
 
 
 def provenance_view(prov: Mapping[str, Any]) -> dict[str, Any]:
-    inputs = prov.get("inputs") if isinstance(prov.get("inputs"), Mapping) else {}
+    inputs = as_mapping(prov.get("inputs"))
     return {
         "version": text(prov.get("pgxannot_version")),
         "knowledge_base": [(str(k), flatten(v) if isinstance(v, Mapping) else [("version", text(v))])

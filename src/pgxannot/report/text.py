@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from pgxannot.errors import OutputError
-from pgxannot.report.common import light_of, text
+from pgxannot.report.common import as_mapping, light_of, text
 
 # Top-level keys in contract order; unknown keys follow, sorted.
 TOP_LEVEL_ORDER: tuple[str, ...] = (
@@ -88,8 +88,8 @@ def tsv_rows(d: Mapping[str, Any]) -> list[dict[str, str]]:
             "source": g.get("source"), "note": g.get("reason"),
         })
     for x in d.get("drugs") or []:
-        calls: Mapping[str, Any] = x.get("calls") if isinstance(x.get("calls"), Mapping) else {}
-        app: Mapping[str, Any] = x.get("applicability") if isinstance(x.get("applicability"), Mapping) else {}
+        calls: Mapping[str, Any] = as_mapping(x.get("calls"))
+        app: Mapping[str, Any] = as_mapping(x.get("applicability"))
         rows.append({
             "section": "drug", "gene": x.get("genes"), "status": x.get("action"),
             "diplotypes": [f"{g} {' or '.join(c.get('diplotypes') or []) or 'not called'}" for g, c in calls.items()],

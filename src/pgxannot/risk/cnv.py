@@ -206,7 +206,7 @@ def _civic_cnv_evidence(kb: RiskKnowledgeBase, gene: str, names: set[str]) -> li
 
 
 def is_her2_tumour(tumor_type: str | None) -> bool:
-    return bool(tumor_type) and any(t in tumor_type.lower() for t in HER2_TUMOURS)
+    return tumor_type is not None and any(t in tumor_type.lower() for t in HER2_TUMOURS)
 
 
 def her2_headline(therapies: list[dict], tumor_type: str | None) -> str:

@@ -66,15 +66,14 @@ def germline_regions(kb: RiskKnowledgeBase, extra_genes: Iterable[str] = (),
     intervals. Sorted and merged.
     """
     wanted = set(kb.genes) | set(extra_genes)
-    spans: dict[str, list[int]] = {}
+    spans: dict[str, tuple[str, int, int]] = {}
     for v in kb.clinvar.values():
         if v.gene in wanted:
-            lo_hi = spans.setdefault(v.gene, [v.chrom, v.pos, v.pos + len(v.ref) - 1])
-            lo_hi[1] = min(lo_hi[1], v.pos)
-            lo_hi[2] = max(lo_hi[2], v.pos + len(v.ref) - 1)
+            chrom, lo, hi = spans.get(v.gene, (v.chrom, v.pos, v.pos + len(v.ref) - 1))
+            spans[v.gene] = (chrom, min(lo, v.pos), max(hi, v.pos + len(v.ref) - 1))
     for g in kb.cnv_genes.get(kb.clinvar_build, ()):
         if g.gene in set(extra_genes) and g.gene not in spans:
-            spans[g.gene] = [g.chrom, g.start, g.end]
+            spans[g.gene] = (g.chrom, g.start, g.end)
     regions = [(c, max(1, s - _PAD), e + _PAD) for c, s, e in spans.values()]
     if bed is not None:
         regions = _intersect(regions, _read_bed(Path(bed)))

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
 from pgxannot.kb.risk import CivicEvidence, RiskKnowledgeBase
 from pgxannot.vcf.model import VariantRecord
@@ -106,8 +107,8 @@ def therapies_from_evidence(evidence: Iterable[CivicEvidence],
     (``in_tumour_type``) and the evidence direction (``direction``: ``supports`` or
     ``does_not_support``), so renderers group and label without re-matching.
     """
-    seen = set()
-    out = []
+    seen: set[tuple[str, str, str, str]] = set()
+    out: list[dict[str, Any]] = []
     for e in evidence:
         if e.evidence_type != "Predictive" or not e.therapies:
             continue
@@ -124,7 +125,7 @@ def therapies_from_evidence(evidence: Iterable[CivicEvidence],
                         "direction": "supports" if _supports(e) else "does_not_support",
                         "in_tumour_type": tumour_matches(e.disease, tumor_type)})
     out.sort(key=lambda t: (not t["in_tumour_type"], t["direction"] != "supports",
-                            _LEVEL_ORDER.get(t["evidence_level"], 9), t["therapy"]))
+                            _LEVEL_ORDER.get(str(t["evidence_level"]), 9), str(t["therapy"])))
     return out
 
 
@@ -153,7 +154,7 @@ def hgvsp_to_short(hgvsp: str) -> str:
     return text.upper()
 
 
-def annotations(record: VariantRecord, alt: str) -> list[tuple[str, str, str]]:
+def consequence_annotations(record: VariantRecord, alt: str) -> list[tuple[str, str, str]]:
     """(gene, short protein change, consequence) from VEP CSQ / SnpEff ANN for ``alt``."""
     out = []
     for key in ("CSQ", "ANN"):
@@ -233,7 +234,7 @@ def _match_one(record: VariantRecord, alt: str, kb: RiskKnowledgeBase, tumor_typ
             matched.setdefault(e.evidence_id, e)
     if matched:
         how.append(f"CIViC {build} position")
-    notes = annotations(record, alt)
+    notes = consequence_annotations(record, alt)
     gene = name = ""
     for g, pc, _ in notes:
         if not pc:

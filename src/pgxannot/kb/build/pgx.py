@@ -154,7 +154,7 @@ def _g6pd_rules(shared: Path, alleles: dict[str, dict[str, str | None]]) -> tupl
     pairs = {_pair_key(a, b): [female(a, b), female(a, b), None] for a in funcs for b in funcs}
     singles = {a: [male(a), male(a), None] for a in funcs}
     # cross-check: PyPGx's female diplotypes must agree with these rules
-    disagree = Counter()
+    disagree: Counter[tuple[str, str, str]] = Counter()
     with open(shared / "pypgx" / "diplotype-table.csv", newline="", encoding="utf-8") as fh:
         for row in csv.DictReader(fh):
             if row["Gene"] != "G6PD" or "MALE" in row["Diplotype"]:
@@ -249,7 +249,9 @@ def _gene_definitions(gene: str, defs_dir: Path, exemptions: dict[str, Any],
 
 def _mt_rnr1_definitions(names: list[str]) -> dict[str, Any]:
     """MT-RNR1 single-base positions parsed from the allele names (rCRS = GRCh38 chrM)."""
-    positions, alleles, skipped = [], [{"name": "Reference", "score": 0, "def": {}}], []
+    positions: list[dict[str, Any]] = []
+    alleles: list[dict[str, Any]] = [{"name": "Reference", "score": 0, "def": {}}]
+    skipped: list[str] = []
     for name in names:
         m = MT_NAME.match(name)
         if not m:
