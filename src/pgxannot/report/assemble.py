@@ -15,6 +15,7 @@ from pgxannot.config import SampleRow
 from pgxannot.errors import ConfigError
 from pgxannot.guidance.engine import GuidanceResult
 from pgxannot.pgx.model import GeneCall
+from pgxannot.report.model import InputFile, Report
 from pgxannot.report.notices import knowledge_base_notices, sources_used
 from pgxannot.risk.screen import RiskResult
 
@@ -64,8 +65,8 @@ def public_config(value: Any) -> Any:
 
 
 def assemble_report(r: SampleRow, *, genes: Sequence[GeneCall], guidance: GuidanceResult, risk: RiskResult,
-                    cfg: Mapping[str, Any], kb_versions: Mapping[str, Any], inputs: Sequence[Mapping[str, str]],
-                    generated: str, reader_notes: Sequence[str] = ()) -> dict:
+                    cfg: Mapping[str, Any], kb_versions: Mapping[str, Any], inputs: Sequence[InputFile],
+                    generated: str, reader_notes: Sequence[str] = ()) -> Report:
     """The per-sample report dict (the JSON form every renderer works from).
 
     One patient per report: nothing in it names another patient of the job (no command
@@ -116,7 +117,7 @@ def assemble_report(r: SampleRow, *, genes: Sequence[GeneCall], guidance: Guidan
         "provenance": {
             "pgxannot_version": __version__,
             "knowledge_base": dict(kb_versions),
-            "inputs": {"files": [dict(f) for f in inputs]},
+            "inputs": {"files": [InputFile(role=f["role"], path=f["path"], sha256=f["sha256"]) for f in inputs]},
             "config": public_config(cfg),
             "generated_at": generated,
         },
