@@ -139,7 +139,18 @@ SOURCES: tuple[Source, ...] = (
         minimums={"evidence_items": 1000},
         mirror_minimums={"evidence_items": 1},
     ),
-    # DPWG: Source(name="dpwg", ..., loader="pgxannot.kb.dpwg:...", builder="pgxannot.kb.build.dpwg:build", ...)
+    Source(
+        name="dpwg", label="dpwg", short_name="DPWG", folder="dpwg",
+        meta_file="version.json", version_key="version",
+        loader="pgxannot.kb.dpwg:load_dpwg_kb", builder="pgxannot.kb.build.dpwg:build",
+        provenance_key="dpwg", provenance_fields=(("version", "version"), ("date", "date"), ("licence", "licence")),
+        provenance_source="DPWG guidelines as annotated by PharmGKB",
+        preparer="pgxannot.kb.update_dpwg:prepare_dpwg",
+        # PharmGKB's DPWG guideline annotations with their per-genotype recommendations
+        official_url="https://api.pharmgkb.org/v1/data/guidelineAnnotation?source=dpwg&view=max",
+        minimums={"guidelines": 40, "recommendations": 150, "matchable_rows": 100},
+        mirror_minimums={"guidelines": 1, "recommendations": 1, "matchable_rows": 1},
+    ),
 )
 
 def updatable() -> tuple[Source, ...]:

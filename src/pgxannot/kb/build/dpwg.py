@@ -652,6 +652,11 @@ def build_dpwg_tables(source_dir: Path, out_dir: Path, *, include_text: bool = F
     return info
 
 
+def build(source: Path, out: Path, /, *, version: str | None = None, include_text: bool = False) -> dict[str, object]:
+    """The registry's builder signature (``kb.registry.Builder``)."""
+    return build_dpwg_tables(source, out, include_text=include_text, version=version)
+
+
 def _row_order(row_id: str) -> tuple[int, str]:
     return (int(row_id), "") if row_id.isdigit() else (1 << 30, row_id)
 
