@@ -203,6 +203,45 @@ _CONDITION_LIST: Final[tuple[Condition, ...]] = (
     Condition("adults_children_over_40kg", "adults and children over 40 kg", "context",
               ("child >40kg_adult",)),
     Condition("dose_up_to_1g_day", "doses up to 1 g per day", "context", ("<= 1g per day",)),
+    *(
+        # DPWG (Dutch Pharmacogenetics Working Group) writes advice for these situations
+        Condition("pci_stroke_tia", "percutaneous coronary intervention (PCI), stroke or TIA", "indication",
+                  ("pci, stroke or tia", "pci stroke tia")),
+        Condition("other_indications", "other indications", "context"),
+        Condition("h_pylori", "Helicobacter pylori eradication", "indication",
+                  ("h. pylori", "h pylori", "helicobacter pylori", "h. pylori eradication")),
+        Condition("ocd_anxiety", "obsessive-compulsive disorder or an anxiety disorder", "indication",
+                  ("ocd", "obsessive-compulsive disorder", "anxiety", "anxiety disorder")),
+        Condition("depression", "depression", "indication", ("major depressive disorder", "mdd")),
+        Condition("pain", "pain", "context"),
+        Condition("cough", "cough", "context"),
+        Condition("brugada_test", "a flecainide provocation test for Brugada syndrome", "context"),
+        Condition("liver_transplant", "liver transplantation", "context", ("liver transplant",)),
+        Condition("other_transplant", "transplantation of another organ", "context"),
+        Condition("immunosuppression", "immunosuppression", "context"),
+        Condition("leukaemia", "leukaemia", "context", ("leukemia",)),
+        Condition("thrombosis_history", "a family history with many thromboses, or an earlier thrombosis",
+                  "indication", ("thrombosis", "venous thrombosis", "vte", "family history of thrombosis")),
+        Condition("myopathy_risk", "other important risk factors for statin myopathy", "indication",
+                  ("statin myopathy risk", "myopathy risk factors")),
+        Condition("no_myopathy_risk", "no other important risk factors for statin myopathy", "context"),
+        Condition("codeine_high_dose", "codeine above 20 mg every 6 hours (adults) or 10 mg every 6 hours "
+                  "(children from 12 years), or extra risk factors such as CYP3A4 inhibitors or reduced kidney "
+                  "function", "context"),
+        Condition("codeine_low_dose", "codeine at most 20 mg every 6 hours (adults) or 10 mg every 6 hours "
+                  "(children from 12 years) without extra risk factors", "context"),
+        Condition("heart_rate_control", "a gradual lowering of the heart rate is wanted, or symptomatic "
+                  "bradycardia", "context"),
+        Condition("cutaneous", "fluorouracil applied to the skin", "context"),
+        Condition("interacting_comedication", "co-medication that inhibits CYP2D6 or CYP3A, or strongly "
+                  "induces CYP3A", "context"),
+        Condition("efv_mono_bmi_le25", "efavirenz alone, adults and children from 40 kg with a body mass index "
+                  "of 25 or less", "context"),
+        Condition("efv_mono_bmi_gt25", "efavirenz alone, adults and children from 40 kg with a body mass index "
+                  "over 25", "context"),
+        Condition("efv_children_under_40kg", "efavirenz alone, children under 40 kg", "context"),
+        Condition("efv_combination", "efavirenz in a combination product", "context"),
+    ),
 )
 CONDITIONS: Final[Mapping[str, Condition]] = {c.code: c for c in _CONDITION_LIST}
 

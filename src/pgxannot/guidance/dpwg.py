@@ -30,7 +30,7 @@ from pgxannot.guidance.lookup import format_score, hla_status
 from pgxannot.kb.dpwg import DpwgKB, DpwgKey, DpwgRow, load_dpwg_kb
 from pgxannot.kb.pgx import gene_table
 from pgxannot.pgx.model import Diplotype, GeneCall
-from pgxannot.vocabulary import action_rank, light_of_action
+from pgxannot.vocabulary import action_rank, light_for
 
 SOURCE = "DPWG"
 MAX_COMBINATIONS = 64
@@ -72,8 +72,7 @@ class DpwgAdvice:
 
     @property
     def traffic_light(self) -> str:
-        light = light_of_action(self.action)
-        return "amber" if light == "red" and self.applicability == "conditional" else light
+        return light_for(self.action, applicability=self.applicability)
 
     def to_dict(self) -> dict[str, object]:
         return {"source": SOURCE, "drug": self.drug, "genes": list(self.genes), "action": self.action,

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from pgxannot.errors import KnowledgeBaseError
+from pgxannot.vocabulary import CONDITIONS, Recommendation, condition_label
 
 _FILES = ("recommendations.tsv", "guidelines.tsv", "version.json")
 MATCHABLE = frozenset({"active"})  # duplicates are merged into their first row; superseded/unmatchable are kept
@@ -36,7 +37,8 @@ class DpwgKey:
 
 @dataclass(frozen=True)
 class DpwgRow:
-    """One branch of one DPWG recommendation (facts + our own wording)."""
+    """One branch of one DPWG recommendation: its key, the structured recommendation
+    (the vocabulary's :class:`~pgxannot.vocabulary.Recommendation`) and our sentence."""
 
     rec_id: str
     source_row: str
@@ -49,29 +51,31 @@ class DpwgRow:
     dpwg_key: str
     branch: int
     primary: bool
-    condition: str | None
-    condition_label: str | None
-    condition_kind: str | None  # indication | context
-    action: str
-    hedged: bool
-    doses: tuple[dict[str, Any], ...]
-    alternatives: tuple[str, ...]
-    alternatives_hedged: bool
-    notes: tuple[str, ...]
-    strength: str | None
-    concern: str | None
-    numbers: tuple[str, ...]
+    rec: Recommendation
     rec_group: str
     derived_by: str
     recommendation: str
     dpwg_text: str | None = None
 
+    @property
+    def action(self) -> str:
+        return self.rec.action
+
+    @property
+    def condition(self) -> str | None:
+        return self.rec.condition
+
+    @property
+    def condition_label(self) -> str | None:
+        return condition_label(self.rec.condition)
+
+    @property
+    def condition_kind(self) -> str | None:
+        return CONDITIONS[self.rec.condition].kind if self.rec.condition else None
+
     def structure(self) -> dict[str, object]:
-        """The structured recommendation (the vocabulary's ``Recommendation`` fields)."""
-        return {"action": self.action, "hedged": self.hedged, "doses": [dict(d) for d in self.doses],
-                "alternatives": list(self.alternatives), "alternatives_hedged": self.alternatives_hedged,
-                "notes": list(self.notes), "condition": self.condition, "condition_label": self.condition_label,
-                "strength": self.strength, "concern": self.concern, "numbers": list(self.numbers)}
+        """The structured recommendation as the report's ``structure`` object."""
+        return self.rec.to_dict()
 
 
 @dataclass(frozen=True)
@@ -142,13 +146,9 @@ def _row(r: dict[str, str]) -> DpwgRow:
         rec_id=r["rec_id"], source_row=r["source_row"], status=r["status"], guideline_id=r["guideline_id"],
         also_guidelines=tuple(g for g in r["also_guidelines"].split(";") if g), drug=r["drug"],
         genes=tuple(g for g in r["genes"].split(",") if g), keys=keys, dpwg_key=r["dpwg_key"],
-        branch=int(r["branch"]), primary=r["primary"] == "yes", condition=_none(r["condition"]),
-        condition_label=_none(r["condition_label"]), condition_kind=_none(r["condition_kind"]),
-        action=r["action"], hedged=r["hedged"] == "yes", doses=tuple(_json_list(r["doses"])),
-        alternatives=tuple(_json_list(r["alternatives"])), alternatives_hedged=r["alternatives_hedged"] == "yes",
-        notes=tuple(_json_list(r["notes"])), strength=_none(r["strength"]), concern=_none(r["concern"]),
-        numbers=tuple(_json_list(r["numbers"])), rec_group=r["rec_group"], derived_by=r["derived_by"],
-        recommendation=r["recommendation"], dpwg_text=_none(r.get("dpwg_text")))
+        branch=int(r["branch"]), primary=r["primary"] == "yes", rec=Recommendation.from_columns(r),
+        rec_group=r["rec_group"], derived_by=r["derived_by"], recommendation=r["recommendation"],
+        dpwg_text=_none(r.get("dpwg_text")))
 
 
 @cache

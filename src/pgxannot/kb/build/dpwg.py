@@ -44,7 +44,7 @@ from typing import Any
 from pgxannot.errors import KnowledgeBaseError
 from pgxannot.kb.build.dpwg_curation import ENTRIES, Branch, Dose, Entry
 from pgxannot.kb.pgx import gene_table
-from pgxannot.vocabulary import ROW_ACTIONS
+from pgxannot.vocabulary import CONDITIONS, ROW_ACTIONS, STRUCTURE_COLUMNS, DoseStep, Recommendation
 
 TABLE_FORMAT = 1
 RECOMMENDATIONS = "recommendations.tsv"
@@ -61,56 +61,39 @@ CITATION = ("Dutch Pharmacogenetics Working Group (DPWG) guideline, as annotated
 
 ACTIVITY_SCORE_GENES = frozenset({"CYP2C9", "CYP2D6", "DPYD"})
 
-# Conditions DPWG writes advice for: code -> (plain words, kind, how a sentence opens with it).
-# "indication": a disease
-# or situation the patient must be known to have (advice for it is conditional, never
-# red); "context": a population or prescribing situation shown beside the others.
-CONDITIONS: dict[str, tuple[str, str, str]] = {
-    "pci_stroke_tia": ("percutaneous coronary intervention (PCI), stroke or TIA", "indication",
-                       "For PCI, a stroke or a TIA"),
-    "other_indications": ("other indications", "context", "For other indications"),
-    "h_pylori": ("Helicobacter pylori eradication", "indication", "For Helicobacter pylori eradication"),
-    "ocd_anxiety": ("obsessive-compulsive disorder or an anxiety disorder", "indication",
-                    "For obsessive-compulsive disorder or an anxiety disorder"),
-    "depression": ("depression", "indication", "For depression"),
-    "pain": ("pain", "context", "For pain"),
-    "cough": ("cough", "context", "For cough"),
-    "brugada_test": ("a flecainide provocation test for Brugada syndrome", "context",
-                     "For a flecainide provocation test for Brugada syndrome"),
-    "liver_transplant": ("liver transplantation", "context", "After liver transplantation"),
-    "other_transplant": ("transplantation of another organ", "context", "After transplantation of another organ"),
-    "immunosuppression": ("immunosuppression", "context", "For immunosuppression"),
-    "leukaemia": ("leukaemia", "context", "For leukaemia"),
-    "thrombosis_history": ("a family history with many thromboses, or an earlier thrombosis", "indication",
-                           "With a family history of many thromboses, or after an earlier thrombosis"),
-    "myopathy_risk": ("other important risk factors for statin myopathy", "indication",
-                      "With other important risk factors for statin myopathy"),
-    "no_myopathy_risk": ("no other important risk factors for statin myopathy", "context",
-                         "Without other important risk factors for statin myopathy"),
-    "codeine_high_dose": ("codeine above 20 mg every 6 hours (adults) or 10 mg every 6 hours (children from 12 "
-                          "years), or extra risk factors such as CYP3A4 inhibitors or reduced kidney function",
-                          "context", "At doses above 20 mg every 6 hours (adults) or 10 mg every 6 hours "
-                          "(children from 12 years), or with extra risk factors such as CYP3A4 inhibitors or "
-                          "reduced kidney function"),
-    "codeine_low_dose": ("codeine at most 20 mg every 6 hours (adults) or 10 mg every 6 hours (children from 12 "
-                         "years) without extra risk factors", "context", "At doses up to 20 mg every 6 hours "
-                         "(adults) or 10 mg every 6 hours (children from 12 years) without extra risk factors"),
-    "heart_rate_control": ("a gradual lowering of the heart rate is wanted, or symptomatic bradycardia", "context",
-                           "When a gradual lowering of the heart rate is wanted, or with symptomatic bradycardia"),
-    "cutaneous": ("fluorouracil applied to the skin", "context", "For fluorouracil applied to the skin"),
-    "interacting_comedication": ("co-medication that inhibits CYP2D6 or CYP3A, or strongly induces CYP3A",
-                                 "context", "With co-medication that inhibits CYP2D6 or CYP3A, or strongly "
-                                 "induces CYP3A"),
-    "efv_mono_bmi_le25": ("efavirenz alone, adults and children from 40 kg with a body mass index of 25 or less",
-                          "context", "For efavirenz alone in adults and children from 40 kg with a body mass "
-                          "index of 25 or less"),
-    "efv_mono_bmi_gt25": ("efavirenz alone, adults and children from 40 kg with a body mass index over 25",
-                          "context", "For efavirenz alone in adults and children from 40 kg with a body mass "
-                          "index over 25"),
-    "efv_children_under_40kg": ("efavirenz alone, children under 40 kg", "context",
-                                "For efavirenz alone in children under 40 kg"),
-    "efv_combination": ("efavirenz in a combination product", "context", "For efavirenz in a combination product"),
+# How a sentence opens for each condition DPWG writes advice for (our wording); the codes,
+# plain words and kinds are pgxannot.vocabulary.CONDITIONS ("indication": the patient must
+# be known to have it, else the advice is conditional and never red; "context": shown
+# beside the other populations).
+LEADS: dict[str, str] = {
+    "pci_stroke_tia": "For PCI, a stroke or a TIA",
+    "other_indications": "For other indications",
+    "h_pylori": "For Helicobacter pylori eradication",
+    "ocd_anxiety": "For obsessive-compulsive disorder or an anxiety disorder",
+    "depression": "For depression",
+    "pain": "For pain",
+    "cough": "For cough",
+    "brugada_test": "For a flecainide provocation test for Brugada syndrome",
+    "liver_transplant": "After liver transplantation",
+    "other_transplant": "After transplantation of another organ",
+    "immunosuppression": "For immunosuppression",
+    "leukaemia": "For leukaemia",
+    "thrombosis_history": "With a family history of many thromboses, or after an earlier thrombosis",
+    "myopathy_risk": "With other important risk factors for statin myopathy",
+    "no_myopathy_risk": "Without other important risk factors for statin myopathy",
+    "codeine_high_dose": ("At doses above 20 mg every 6 hours (adults) or 10 mg every 6 hours (children from 12 "
+                          "years), or with extra risk factors such as CYP3A4 inhibitors or reduced kidney function"),
+    "codeine_low_dose": ("At doses up to 20 mg every 6 hours (adults) or 10 mg every 6 hours (children from 12 "
+                         "years) without extra risk factors"),
+    "heart_rate_control": "When a gradual lowering of the heart rate is wanted, or with symptomatic bradycardia",
+    "cutaneous": "For fluorouracil applied to the skin",
+    "interacting_comedication": "With co-medication that inhibits CYP2D6 or CYP3A, or strongly induces CYP3A",
+    "efv_mono_bmi_le25": "For efavirenz alone in adults and children from 40 kg with a body mass index of 25 or less",
+    "efv_mono_bmi_gt25": "For efavirenz alone in adults and children from 40 kg with a body mass index over 25",
+    "efv_children_under_40kg": "For efavirenz alone in children under 40 kg",
+    "efv_combination": "For efavirenz in a combination product",
 }
+assert set(LEADS) <= set(CONDITIONS), sorted(set(LEADS) - set(CONDITIONS))
 
 # DPWG's CYP3A5 expresser labels in pgxannot's (CPIC) phenotype terms.
 CYP3A5_EXPRESSERS = {"heterozygote": "Intermediate Metabolizer", "homozygous": "Normal Metabolizer"}
@@ -414,7 +397,7 @@ def phrase(drug: str, b: Branch) -> str:
     """pgxannot's sentence for one branch, generated from its structure."""
     core = _core(drug, b)
     if b.condition:
-        core = f"{CONDITIONS[b.condition][2]}: {core}"
+        core = f"{LEADS[b.condition]}: {core}"
     parts = [core[0].upper() + core[1:]]
     alts = ""
     if b.alternatives:
@@ -533,11 +516,13 @@ def _table_rows(r: SourceRow, status: str, also: list[str], include_text: bool, 
     if warning:
         b.warnings.append(warning)
     for i, br in enumerate(branches):
-        if br.action not in ROW_ACTIONS:
-            raise KnowledgeBaseError(f"DPWG row {r.row_id}: unknown action {br.action!r}")
-        if br.condition is not None and br.condition not in CONDITIONS:
-            raise KnowledgeBaseError(f"DPWG row {r.row_id}: unknown condition {br.condition!r}")
+        if br.condition is not None and br.condition not in LEADS:
+            raise KnowledgeBaseError(f"DPWG row {r.row_id}: no wording for condition {br.condition!r}")
         sentence = phrase(r.drug, br)
+        try:
+            rec = structure_of(br, sentence)
+        except ValueError as exc:  # an action, dose kind or condition outside the vocabulary
+            raise KnowledgeBaseError(f"DPWG row {r.row_id}: {exc}") from None
         row: dict[str, object] = {
             "rec_id": f"dpwg-{r.row_id}-{i + 1}", "source_row": r.row_id, "status": status,
             "guideline_id": r.guideline_id, "also_guidelines": ";".join(also), "drug": r.drug,
@@ -545,10 +530,7 @@ def _table_rows(r: SourceRow, status: str, also: list[str], include_text: bool, 
                                                              ensure_ascii=False),
             "dpwg_key": "; ".join(k.label for k in r.keys), "branch": i + 1,
             "primary": "yes" if i == 0 and not br.secondary else "",
-            "condition": br.condition or "",
-            "condition_label": CONDITIONS[br.condition][0] if br.condition else "",
-            "condition_kind": CONDITIONS[br.condition][1] if br.condition else "",
-            **_structure_columns(br, sentence),
+            **rec.to_columns(),
             "rec_group": hashlib.sha256(f"{r.drug}\t{fingerprint(r.text)}\t{i}".encode()).hexdigest()[:12],
             "derived_by": how, "pgkb_flags": ",".join(n for n, f in zip(("avoid", "alternate", "dosing"),
                                                                           r.flags, strict=True) if f),
@@ -559,27 +541,34 @@ def _table_rows(r: SourceRow, status: str, also: list[str], include_text: bool, 
         b.rows.append(row)
 
 
-def _dump(value: object) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+def structure_of(br: Branch, sentence: str) -> Recommendation:
+    """The branch as the vocabulary's structured recommendation (DPWG gives no strength)."""
+    return Recommendation(
+        action=br.action, hedged=br.hedged,
+        doses=tuple(DoseStep(d.kind, d.direction, d.amount, d.relation, d.hedged, d.when) for d in br.doses),
+        alternatives=br.alternatives, alternatives_hedged=br.alternatives_hedged, notes=br.notes,
+        condition=br.condition, strength=None, concern=br.concern, numbers=clinical_numbers(sentence))
 
 
-def _structure_columns(br: Branch, sentence: str) -> dict[str, str]:
-    """The structured recommendation as flat columns (the vocabulary's STRUCTURE_COLUMNS)."""
-    doses = [{"kind": d.kind, "direction": d.direction, "amount": d.amount, "relation": d.relation,
-              "hedged": d.hedged, "when": d.when} for d in br.doses]
-    return {
-        "action": br.action, "hedged": "yes" if br.hedged else "", "doses": _dump(doses) if doses else "",
-        "alternatives": _dump(list(br.alternatives)) if br.alternatives else "",
-        "alternatives_hedged": "yes" if br.alternatives_hedged else "", "notes": _dump(list(br.notes)) if br.notes
-        else "", "strength": "", "concern": br.concern or "",
-        "numbers": _dump(list(numbers_of(sentence))) if numbers_of(sentence) else "",
-    }
+_CLINICAL = re.compile(
+    r"(?<![\w*./])(\d+/\d+|\d+(?:\.\d+)?(?:\s*[–-]\s*\d+(?:\.\d+)?)?)(?![\w/]|\.\d)\s*"
+    r"(%|-fold|times|mg/kg per day|mg/kg|mg/day|mg/month|mg|µg|ng/mL|days?|weeks?|hours|years|kg|minutes)?")
+
+
+def clinical_numbers(text: str) -> tuple[str, ...]:
+    """Every number a sentence states with its unit, normalised (``"50%"``, ``"40–50%"``, ``"75 mg/day"``)."""
+    t = re.sub(r"\*\S+", " ", text)
+    out = []
+    for m in _CLINICAL.finditer(t):
+        value = re.sub(r"\s*[–-]\s*", "–", m.group(1))
+        unit = m.group(2) or ""
+        out.append(value + ("" if unit in ("%", "-fold", "") else " ") + unit)
+    return tuple(dict.fromkeys(out))
 
 
 REC_HEADER = ["rec_id", "source_row", "status", "guideline_id", "also_guidelines", "drug", "genes", "lookup",
-              "dpwg_key", "branch", "primary", "condition", "condition_label", "condition_kind", "action", "hedged",
-              "doses", "alternatives", "alternatives_hedged", "notes", "strength", "concern", "numbers",
-              "rec_group", "derived_by", "pgkb_flags", "recommendation"]
+              "dpwg_key", "branch", "primary", *STRUCTURE_COLUMNS, "rec_group", "derived_by", "pgkb_flags",
+              "recommendation"]
 
 
 def _write_tsv(path: Path, header: list[str], rows: Iterable[Mapping[str, object]]) -> None:
@@ -714,5 +703,5 @@ if __name__ == "__main__":
     raise SystemExit(main())
 
 
-__all__ = ["CONDITIONS", "Key", "SourceRow", "build_dpwg_tables", "fingerprint", "numbers_of", "phrase",
+__all__ = ["LEADS", "Key", "SourceRow", "build_dpwg_tables", "fingerprint", "numbers_of", "phrase",
            "read_api", "read_snapshot"]
