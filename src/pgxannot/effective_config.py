@@ -20,6 +20,7 @@ from pgxannot.config import (
 from pgxannot.errors import ConfigError, SampleSheetError
 from pgxannot.files import write_atomic
 from pgxannot.guidance.medications import sheet_medication_warnings
+from pgxannot.guidance.sources import medication_names
 from pgxannot.kb.resolve import load_knowledge_base, selectors
 
 
@@ -52,7 +53,9 @@ def check_config(configfile: Path) -> str:
     sheet = resolve_samples_path(cfg)
     rows = load_sample_sheet(sheet)
     groups = {r.vcf_key for r in rows}
-    warnings = sheet_medication_warnings(rows, sheet, load_knowledge_base(cfg.get("knowledge_base", {})).guidance.names,
+    kb = load_knowledge_base(cfg.get("knowledge_base", {}))
+    warnings = sheet_medication_warnings(rows, sheet, medication_names(kb.guidance, kb.tables.get("dpwg"),
+                                                                       cfg["guidelines"]),
                                          strict=bool(cfg.get("medications_strict")))  # guidance's check (#13)
     return "\n".join([*warnings, f"{configfile}: valid; {len(rows)} sample(s) in {sheet} reading {len(groups)} "
                                   f"VCF group(s); build {cfg['reference_build']}"])

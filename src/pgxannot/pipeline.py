@@ -20,8 +20,9 @@ from typing import Any
 
 from pgxannot.config import SampleRow, load_sample_sheet
 from pgxannot.effective_config import read_effective_config, select_samples
-from pgxannot.guidance import GuidanceResult, guidance_for
+from pgxannot.guidance import GuidanceResult
 from pgxannot.guidance.medications import sheet_medication_warnings
+from pgxannot.guidance.sources import guide, medication_names
 from pgxannot.kb.resolve import KnowledgeBase, load_knowledge_base
 from pgxannot.pgx import GeneCall, call_samples, merge_outside_calls, pgx_sites, read_outside_calls
 from pgxannot.report.assemble import assemble_report, generated_at, inputs_of
@@ -45,7 +46,8 @@ def annotate_samples(config_path: Path, samples: Sequence[str], *, outdir: Path,
     build = cfg["reference_build"]
     kb = load_knowledge_base(cfg.get("knowledge_base", {}))
     if cfg.get("medications_strict"):  # unknown medication names are an error before anything is read
-        sheet_medication_warnings(rows, sheet, kb.guidance.names, strict=True)
+        sheet_medication_warnings(rows, sheet, medication_names(kb.guidance, kb.dpwg, cfg["guidelines"]),
+                                  strict=True)
     vcfs = list(rows[0].vcfs)
     ids = [r.sample for r in rows]
     log.info("annotating %d sample(s) from %s", len(ids), ", ".join(str(v) for v in vcfs))
@@ -98,9 +100,9 @@ class _Chunk:
         conditions = (*r.conditions, r.indication or "")
         key = (tuple(genes), tuple(r.medications), conditions)
         guidance = self.guidance.get(key)
-        if guidance is None:
-            guidance = self.guidance[key] = guidance_for(genes, r.medications, kb=self.kb.guidance,
-                                                         conditions=conditions)
+        if guidance is None:  # every selected guideline body (config guidelines: CPIC, DPWG)
+            guidance = self.guidance[key] = guide(genes, r.medications, cpic=self.kb.guidance, dpwg=self.kb.dpwg,
+                                                  guidelines=self.cfg["guidelines"], conditions=conditions)
         report = assemble_report(
             r, genes=genes, guidance=guidance, risk=risk, cfg=self.cfg, kb_versions=self.kb.versions,
             inputs=[{"role": role, "path": given, "sha256": file_sha256(p, self.hashes)}

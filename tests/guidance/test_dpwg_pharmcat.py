@@ -21,7 +21,7 @@ import pytest
 
 from pgxannot.guidance.dpwg import DpwgAdvice, dpwg_guidance
 from pgxannot.pgx import call_samples, pgx_sites
-from pgxannot.vcf.reader import read_site_genotypes
+from pgxannot.vcf.sites import read_site_genotypes
 
 pytestmark = pytest.mark.shared
 

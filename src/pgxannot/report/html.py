@@ -32,6 +32,7 @@ from pgxannot.report.common import (
 )
 from pgxannot.report.diff import describe_change, diff_reports
 from pgxannot.report.gene_detail import REFERENCE_NOTE, gene_detail
+from pgxannot.report.guidelines import dpwg_statement, sources_view
 from pgxannot.vocabulary import ACTION_LABELS, ACTIONS, LIGHT_LABELS, PATIENT_ACTIONS, action_rank
 
 # no recommendation was given for this patient's genotypes (none exists, or a gene it needs
@@ -115,6 +116,7 @@ def report_view(d: Mapping[str, Any], previous: Mapping[str, Any] | None = None)
         "limitations": limitations_view(d, genes, drugs),
         "changes": changes_view(previous, d) if previous is not None else None,
         "provenance": provenance_view(prov),
+        "dpwg_statement": dpwg_statement(prov),
         "gene_details": [gene_detail(g, patient) for g in d.get("genes") or []
                          if isinstance(g, Mapping) and (g.get("positions") or g.get("candidates"))],
         "reference_note": REFERENCE_NOTE,
@@ -260,6 +262,7 @@ def drug_view(x: Mapping[str, Any]) -> dict[str, Any]:
         "pmids": [str(p) for p in as_list(guideline.get("pmids"))],
         "reason": text(x.get("reason")),
         "cpic_text": text(x.get("cpic_text")),
+        "sources": sources_view(x),  # CPIC and DPWG side by side (report/guidelines.py)
         "other_populations": [
             {k: text(o.get(k)) for k in ("population", "population_label", "classification", "action",
                                          "recommendation")}

@@ -29,7 +29,7 @@ TSV_COLUMNS: tuple[str, ...] = (
     "phenotype",
     "activity_score",
     "missing_positions",  # count of PGx positions absent from the input
-    "source",
+    "source",  # gene: where the call came from (vcf, outside_call); drug: the guideline body (CPIC, DPWG)
     "drug",
     "current_medication",
     "traffic_light",
@@ -88,18 +88,7 @@ def tsv_rows(d: Mapping[str, Any]) -> list[dict[str, str]]:
             "source": g.get("source"), "note": g.get("reason"),
         })
     for x in d.get("drugs") or []:
-        calls: Mapping[str, Any] = as_mapping(x.get("calls"))
-        app: Mapping[str, Any] = as_mapping(x.get("applicability"))
-        rows.append({
-            "section": "drug", "gene": x.get("genes"), "status": x.get("action"),
-            "diplotypes": [f"{g} {' or '.join(c.get('diplotypes') or []) or 'not called'}" for g, c in calls.items()],
-            "source": [f"{g} {c.get('source')}" for g, c in calls.items()],
-            "applicability": app.get("status"), "hedged": x.get("hedged") if "hedged" in x else None,
-            "drug": x.get("drug"), "current_medication": bool(x.get("current_medication")),
-            "traffic_light": light_of(x), "classification": x.get("classification"),
-            "recommendation": x.get("recommendation"),
-            "dose_change_percent": x.get("dose_change_percent"), "note": x.get("reason"),
-        })
+        rows.extend(drug_rows(x))
     for f in d.get("findings") or []:
         rows.append({
             "section": "finding", "gene": f.get("gene"), "status": f.get("classification"),
@@ -110,6 +99,36 @@ def tsv_rows(d: Mapping[str, Any]) -> list[dict[str, str]]:
             "note": f.get("interpretation"),
         })
     return [{c: _cell(sample if c == "sample" else r.get(c)) for c in TSV_COLUMNS} for r in rows]
+
+
+def _calls_cell(rec: Mapping[str, Any]) -> list[str]:
+    """Per gene the call the advice rests on and where it came from: ``CYP2C19 *2/*2 (vcf)``."""
+    calls: Mapping[str, Any] = rec.get("calls") if isinstance(rec.get("calls"), Mapping) else {}
+    return [f"{g} {' or '.join(c.get('diplotypes') or []) or 'not called'}"
+            + (f" ({c.get('source')})" if c.get("source") not in (None, "none") else "") for g, c in calls.items()]
+
+
+def drug_rows(x: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """One row per guideline body's advice for a drug, leading advice first; ``source`` names the body
+    (CPIC, DPWG), ``diplotypes`` the call each gene rests on and where it came from; the first row's
+    note also states a disagreement between the bodies."""
+    recs = [r for r in (x.get("recommendations") or [x]) if isinstance(r, Mapping)]
+    out = []
+    for i, rec in enumerate(recs):
+        app: Mapping[str, Any] = rec.get("applicability") if isinstance(rec.get("applicability"), Mapping) else {}
+        notes = [rec.get("reason"), x.get("difference") if i == 0 else None,
+                 f"DPWG snapshot {rec['snapshot']}" if rec.get("snapshot") else None]
+        out.append({
+            "section": "drug", "gene": rec.get("genes"), "status": rec.get("action"),
+            "diplotypes": _calls_cell(rec) or _calls_cell(x), "source": rec.get("source") or "CPIC",
+            "applicability": app.get("status"), "hedged": rec.get("hedged") if "hedged" in rec else None,
+            "drug": x.get("drug"), "current_medication": bool(x.get("current_medication")),
+            "traffic_light": light_of(rec), "classification": rec.get("classification"),
+            "recommendation": rec.get("recommendation"),
+            "dose_change_percent": x.get("dose_change_percent") if (rec.get("source") or "CPIC") == "CPIC" else None,
+            "condition": app.get("label") or rec.get("population"), "note": "; ".join(str(n) for n in notes if n),
+        })
+    return out
 
 
 def format_tsv(rows: Iterable[Mapping[str, str]]) -> str:
