@@ -78,3 +78,20 @@ def test_json_recommendations_carry_their_source(report):
     clop = next(x for x in report["drugs"] if x["drug"] == "clopidogrel")
     assert {r["source"] for r in clop["recommendations"]} == {"CPIC", "DPWG"}
     json.dumps(report)  # plain data
+
+
+def test_fhir_has_one_therapeutic_implication_per_source(report):
+    from pgxannot.report import render_fhir
+
+    bundle = json.loads(render_fhir(report))
+    sources: dict[str, set[str]] = {}
+    for e in bundle["entry"]:
+        comps = e["resource"].get("component") or []
+        texts = {c["code"].get("text") or c["code"].get("coding", [{}])[0].get("display"):
+                 (c.get("valueCodeableConcept") or {}).get("text") for c in comps}
+        if texts.get("Medication assessed [ID]") and "Guideline source" in texts:
+            sources.setdefault(str(texts["Medication assessed [ID]"]), set()).add(str(texts["Guideline source"]))
+    assert sources["clopidogrel"] == {"CPIC", "DPWG"}
+    assert sources["siponimod"] == {"CPIC", "DPWG"}
+    notes = json.dumps(bundle)
+    assert "DPWG snapshot" in notes

@@ -77,7 +77,10 @@ def _rec(source: str, action: str) -> dict[str, Any]:
 
 @pytest.mark.parametrize(("a", "b", "differ"), [
     ("standard_dosing", "avoid", True),           # one says avoid, the other standard
-    ("no_recommendation", "reduce_dose", True),   # the other makes no recommendation
+    ("no_recommendation", "avoid", True),         # the other makes no recommendation
+    ("standard_dosing", "reduce_dose", True),     # one adjusts, the other says standard
+    ("no_recommendation", "reduce_dose", False),  # silence (e.g. DPWG's reference group) is no stance on a dose
+    ("avoid", "reduce_dose", True),
     ("avoid", "use_alternative", False),          # the same advice to a prescriber
     ("not_assessable", "avoid", False),           # a body that could not assess does not disagree
     ("standard_dosing", "no_recommendation", False),

@@ -102,10 +102,12 @@ _SAME_ADVICE = {"use_alternative": "avoid"}
 def difference(drug: str, recs: Sequence[Mapping[str, Any]]) -> str | None:
     """Words for a disagreement in action between the bodies, or None when they agree.
 
-    Only settled advice counts (a body that could not assess the patient does not
-    disagree; "no recommendation" is a stance); they differ when their leading actions
-    differ (avoid and use an alternative count as one) and one of them asks for a change
-    (red or amber).
+    Only settled advice counts: a body that could not assess the patient does not
+    disagree. The leading actions must differ (avoid and use an alternative count as
+    one), and either one body says avoid or change the drug (red) while the other does
+    not, or one adjusts or monitors (amber) while the other says standard use or another
+    adjustment. A body's silence ("no recommendation", e.g. DPWG for its reference
+    group) disagrees only with a red advice.
     """
     lead: dict[str, Mapping[str, Any]] = {}
     for r in recs:
@@ -113,7 +115,9 @@ def difference(drug: str, recs: Sequence[Mapping[str, Any]]) -> str | None:
     settled = {s: str(r["action"]) for s, r in lead.items() if r["action"] not in PATIENT_ACTIONS}
     if len(settled) < 2 or len({_SAME_ADVICE.get(a, a) for a in settled.values()}) < 2:
         return None
-    if not any(light_of_action(a) in ("red", "amber") for a in settled.values()):
+    lights = [light_of_action(a) for a in settled.values()]
+    silent = "no_recommendation" in settled.values()
+    if "red" not in lights and ("amber" not in lights or silent):
         return None
     parts = [f"{s}: {ACTION_LABELS.get(a, a).lower()}" for s, a in settled.items()]
     return f"CPIC and DPWG differ for {drug} ({'; '.join(parts)}); the more cautious advice is shown first."

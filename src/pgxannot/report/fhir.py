@@ -30,6 +30,7 @@ from typing import Any
 from pgxannot.errors import OutputError
 from pgxannot.report.codes import HGNC_SYSTEM, RXNORM_SYSTEM, hgnc_id, rxnorm_id
 from pgxannot.report.common import as_list, as_mapping, flatten, light_of, safe_href, text
+from pgxannot.report.guidelines import source_entries
 from pgxannot.vocabulary import ACTION_LABELS
 
 NAMESPACE = uuid.UUID("6f6c8d1e-3b7a-5c55-9a51-70677861616e")  # fixed: pgxannot FHIR ids
@@ -542,7 +543,8 @@ def _results(b: _Builder, d: Mapping[str, Any], patient: str, build: str | None)
         genotype[str(g.get("gene"))] = geno
         results.extend(refs)
     for x in d.get("drugs") or []:
-        results.append(_drug_resource(b, x, patient, genotype))
+        for rec in source_entries(x):  # one therapeutic implication per guideline body (CPIC, DPWG)
+            results.append(_drug_resource(b, rec, patient, genotype))
     erbb2: list[str] = []
     for f in d.get("findings") or []:
         refs = _finding_resources(b, f, patient, build)

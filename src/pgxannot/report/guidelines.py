@@ -64,3 +64,23 @@ def dpwg_statement(provenance: Mapping[str, Any]) -> str | None:
     return (f"DPWG guidance: {text(dpwg.get('source'))}, {text(dpwg.get('version'))}, snapshot "
             f"{text(dpwg.get('date'))} ({text(dpwg.get('origin'))}); PharmGKB data, CC BY-SA 4.0. DPWG has "
             "updated some guidelines since; newer ones reach pgxannot through 'pgxannot kb update dpwg'.")
+
+
+_PER_SOURCE = ("genes", "action", "traffic_light", "recommendation", "classification", "lookup", "reason",
+               "guideline", "source")
+
+
+def source_entries(x: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The drug once per guideline body's advice (for per-source outputs such as FHIR implications)."""
+    recs = [r for r in as_list(x.get("recommendations")) if isinstance(r, Mapping)]
+    if not recs:
+        return [dict(x)]
+    out = []
+    for r in recs:
+        e = {**x, **{k: r.get(k) for k in _PER_SOURCE}}
+        if r.get("source") != "CPIC":
+            e["dose_change_percent"] = None
+        if r.get("snapshot"):
+            e["reason"] = "; ".join(t for t in (text(r.get("reason")), f"DPWG snapshot {r['snapshot']}") if t)
+        out.append(e)
+    return out
