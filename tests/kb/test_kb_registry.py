@@ -38,7 +38,7 @@ def test_every_builder_takes_the_common_signature(source):
 
 def test_updatable_sources_can_be_downloaded_and_selected():
     names = registry.updatable_names()
-    assert names == ("cpic", "clinvar", "civic")
+    assert names == ("cpic", "clinvar", "civic", "dpwg")
     for s in registry.updatable():
         assert s.official_url and s.official_url.startswith("https://")
         assert s.minimums and set(s.minimums) == set(s.mirror_minimums)
@@ -66,7 +66,7 @@ def test_the_config_selectors_are_the_registry_sources():
 def test_unknown_source_names_the_choices():
     with pytest.raises(KnowledgeBaseError, match="unknown knowledge-base source 'dpwgx'") as e:
         registry.get("dpwgx", updatable_only=True)
-    assert "cpic, clinvar, civic" in e.value.one_line()
+    assert "cpic, clinvar, civic, dpwg" in e.value.one_line()
     with pytest.raises(KnowledgeBaseError):
         registry.get("pgx", updatable_only=True)  # bundled only
     assert registry.get("pgx").label == "pgx definitions"
@@ -76,7 +76,7 @@ def test_cli_kb_choices_come_from_the_registry(capsys):
     with pytest.raises(SystemExit):
         cli.main(["kb", "update", "nosuch"])
     err = capsys.readouterr().err
-    assert "{cpic,clinvar,civic}" in err
+    assert "{cpic,clinvar,civic,dpwg}" in err
 
 
 def test_status_and_provenance_list_every_source(tmp_path):

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from pgxannot.errors import KnowledgeBaseError
+from pgxannot.paths import resources_dir
 from pgxannot.vocabulary import CONDITIONS, Recommendation, condition_label
 
 _FILES = ("recommendations.tsv", "guidelines.tsv", "version.json")
@@ -118,8 +119,6 @@ class DpwgKB:
 
 
 def _default_path() -> Path:
-    from pgxannot.paths import resources_dir
-
     try:
         return resources_dir() / "dpwg"
     except FileNotFoundError:  # a source checkout before the workflow files exist

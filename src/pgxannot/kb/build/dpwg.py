@@ -44,6 +44,7 @@ from typing import Any
 from pgxannot.errors import KnowledgeBaseError
 from pgxannot.kb.build.dpwg_curation import ENTRIES, Branch, Dose, Entry
 from pgxannot.kb.pgx import gene_table
+from pgxannot.paths import resources_dir, shared_data_dir
 from pgxannot.vocabulary import CONDITIONS, ROW_ACTIONS, STRUCTURE_COLUMNS, DoseStep, Recommendation
 
 TABLE_FORMAT = 1
@@ -673,8 +674,6 @@ def _info(rows: list[SourceRow], status: Mapping[str, str], b: _Build, inputs: l
 
 
 def main(argv: list[str] | None = None) -> int:
-    from pgxannot.paths import resources_dir, shared_data_dir
-
     ap = argparse.ArgumentParser(prog="python -m pgxannot.kb.build.dpwg", description=__doc__.split("\n")[0])
     ap.add_argument("--source", type=Path, help="DPWG source folder (default ../shared/data/dpwg)")
     ap.add_argument("--out", type=Path, help="output folder (default resources/dpwg)")
