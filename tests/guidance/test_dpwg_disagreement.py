@@ -61,6 +61,8 @@ def representatives(gene: str) -> list[GeneCall]:
 
 
 def _normal(gene: str) -> GeneCall:
+    if gene.startswith("HLA-"):  # carries none of the alleles either body keys on
+        return _call(gene, describe(gene, ["*08:01", "*44:02"]))
     ref = gene_table(gene).reference_allele or "*1"
     return _call(gene, describe(gene, [ref, ref]))
 
@@ -73,7 +75,7 @@ def disagreements() -> dict[tuple[str, str], list[tuple[str, list[tuple[str, str
     out: dict[tuple[str, str], list[tuple[str, list[tuple[str, str]]]]] = defaultdict(list)
     for gene in sorted({g for _, g in pairs}):
         drugs = sorted(d for d, g in pairs if g == gene)
-        others = sorted({g for d in drugs for g in cpic.drugs[d].genes if g != gene and not g.startswith("HLA-")})
+        others = sorted({g for d in drugs for g in cpic.drugs[d].genes if g != gene})
         for rep in representatives(gene):
             result = guide([rep, *(_normal(g) for g in others)], [], cpic=cpic, dpwg=dpwg)
             for e in result.drugs:

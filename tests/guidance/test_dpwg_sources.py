@@ -125,3 +125,16 @@ def test_tsv_has_one_drug_row_per_source():
     assert [r["source"] for r in rows] == [x["source"] for x in d["recommendations"]]
     dp = next(r for r in rows if r["source"] == "DPWG")
     assert dp["status"] == "avoid" and "PCI" in dp["condition"]
+
+
+def test_report_schema_applicability_conditions_are_the_vocabulary():
+    import json
+    from pathlib import Path
+
+    from pgxannot.vocabulary import CONDITIONS
+
+    schema = json.loads((Path(__file__).resolve().parents[2] / "src/pgxannot/report/schema/report.schema.json")
+                        .read_text(encoding="utf-8"))
+    for d in ("drug", "source_recommendation"):
+        enum = schema["$defs"][d]["properties"]["applicability"]["properties"]["condition"]["enum"]
+        assert sorted(map(str, enum)) == sorted(map(str, (*CONDITIONS, None)))
