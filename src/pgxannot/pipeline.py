@@ -46,8 +46,8 @@ def annotate_samples(config_path: Path, samples: Sequence[str], *, outdir: Path,
     build = cfg["reference_build"]
     kb = load_knowledge_base(cfg.get("knowledge_base", {}))
     if cfg.get("medications_strict"):  # unknown medication names are an error before anything is read
-        sheet_medication_warnings(rows, sheet, medication_names(kb.guidance, kb.dpwg, cfg["guidelines"]),
-                                  strict=True)
+        names = medication_names(kb.guidance, kb.tables.get("dpwg"), cfg["guidelines"])
+        sheet_medication_warnings(rows, sheet, names, strict=True)
     vcfs = list(rows[0].vcfs)
     ids = [r.sample for r in rows]
     log.info("annotating %d sample(s) from %s", len(ids), ", ".join(str(v) for v in vcfs))
@@ -101,8 +101,9 @@ class _Chunk:
         key = (tuple(genes), tuple(r.medications), conditions)
         guidance = self.guidance.get(key)
         if guidance is None:  # every selected guideline body (config guidelines: CPIC, DPWG)
-            guidance = self.guidance[key] = guide(genes, r.medications, cpic=self.kb.guidance, dpwg=self.kb.dpwg,
-                                                  guidelines=self.cfg["guidelines"], conditions=conditions)
+            guidance = self.guidance[key] = guide(
+                genes, r.medications, cpic=self.kb.guidance, dpwg=self.kb.tables.get("dpwg"),
+                guidelines=self.cfg["guidelines"], conditions=conditions)
         report = assemble_report(
             r, genes=genes, guidance=guidance, risk=risk, cfg=self.cfg, kb_versions=self.kb.versions,
             inputs=[{"role": role, "path": given, "sha256": file_sha256(p, self.hashes)}
