@@ -55,10 +55,10 @@ def test_the_config_selectors_are_the_registry_sources():
     assert set(block["properties"]) == {"home"} and block["additionalProperties"] == {
         "type": "string", "description": block["additionalProperties"]["description"]}
     assert resolve.selectors({"home": None, "cpic": "active"}) == {
-        "home": None, "cpic": "active", "clinvar": "bundled", "civic": "bundled"}
+        "home": None, "cpic": "active", "clinvar": "bundled", "civic": "bundled", "dpwg": "bundled"}
     with pytest.raises(ConfigError, match=r"'knowledge_base\.cpci': no such knowledge source") as e:
         resolve.selectors({"cpci": "active"})
-    assert "cpic, clinvar, civic, home" in e.value.one_line()
+    assert "cpic, clinvar, civic, dpwg, home" in e.value.one_line()
     with pytest.raises(ConfigError, match=r"knowledge_base\.pgx"):  # bundled only: no selector
         resolve.selection_signature({"pgx": "active"})
 
@@ -113,5 +113,5 @@ def test_the_effective_config_selects_every_updatable_source(tmp_path):
     out = tmp_path / "config.json"
     write_effective_config({"samples": str(sheet), "knowledge_base": {"civic": "active"}}, sheet, out)
     written = json.loads(out.read_text())["knowledge_base"]
-    assert written == {"civic": "active", "clinvar": "bundled", "cpic": "bundled", "home": None}
+    assert written == {"civic": "active", "clinvar": "bundled", "cpic": "bundled", "dpwg": "bundled", "home": None}
     assert read_effective_config(out)["knowledge_base"] == written
