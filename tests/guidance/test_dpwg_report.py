@@ -86,11 +86,17 @@ def test_fhir_has_one_therapeutic_implication_per_source(report):
     bundle = json.loads(render_fhir(report))
     sources: dict[str, set[str]] = {}
     for e in bundle["entry"]:
-        comps = e["resource"].get("component") or []
-        texts = {c["code"].get("text") or c["code"].get("coding", [{}])[0].get("display"):
-                 (c.get("valueCodeableConcept") or {}).get("text") for c in comps}
-        if texts.get("Medication assessed [ID]") and "Guideline source" in texts:
-            sources.setdefault(str(texts["Medication assessed [ID]"]), set()).add(str(texts["Guideline source"]))
+        res = e["resource"]
+        drug = next((c["valueCodeableConcept"]["text"] for c in res.get("component") or []
+                     if c["code"].get("coding", [{}])[0].get("code") == "51963-7"), None)
+        if drug is None:
+            continue
+        [citation] = [x["valueRelatedArtifact"] for x in res["extension"]]  # every implication names its body
+        sources.setdefault(drug, set()).add(citation["label"].split()[0])
+        if citation["label"].startswith("DPWG"):
+            assert "DPWG DPWG" not in citation["label"]
+            assert citation["url"].startswith("https://www.pharmgkb.org/guidelineAnnotation/PA")
+            assert any("DPWG snapshot" in n["text"] for n in res["note"])
     assert sources["clopidogrel"] == {"CPIC", "DPWG"}
     assert sources["siponimod"] == {"CPIC", "DPWG"}
     notes = json.dumps(bundle)

@@ -330,7 +330,9 @@ def _drug_parts(x: Mapping[str, Any]) -> dict[str, Any]:
     source = text(x.get("source")) or "CPIC"
     guideline = as_mapping(x.get("guideline"))
     href = safe_href(guideline.get("url"))
-    label = " ".join(s for s in (source, text(guideline.get("name"))) if s)
+    name = text(guideline.get("name"))
+    # every implication names its body (CPIC, DPWG) in its citation, with the URL when known
+    label = name if name.startswith(source) else " ".join(s for s in (source, name) if s)
     parts: dict[str, Any] = {
         "source": source,
         "component": _drug_components(x, source),
@@ -338,7 +340,8 @@ def _drug_parts(x: Mapping[str, Any]) -> dict[str, Any]:
         "note": _notes(text(x.get("reason")) or None),
         "interpretation": [{"text": _LIGHT_WORDS[light_of(x)]}],
         "extension": [{"url": "http://hl7.org/fhir/StructureDefinition/workflow-relatedArtifact",
-                       "valueRelatedArtifact": {"type": "citation", "label": label, "url": href}}] if href else [],
+                       "valueRelatedArtifact": {"type": "citation", "label": label,
+                                                **({"url": href} if href else {})}}],
     }
     parts["text"] = {k: _dumps(parts[k]) for k in ("component", "note", "interpretation", "extension")}
     if key is not None:

@@ -49,10 +49,20 @@ def _applicability(r: Mapping[str, Any]) -> Mapping[str, Any]:
 
 
 def sources_view(x: Mapping[str, Any]) -> dict[str, Any]:
-    """Whether and how to show the bodies side by side (more than one, or a DPWG-only drug)."""
+    """Whether and how to show the bodies side by side (more than one with advice, or a
+    DPWG-only drug). A later body with no advice for this result that does not disagree is
+    one line (``quiet``), not a box, so agreeing drugs stay one row."""
     recs = [r for r in as_list(x.get("recommendations")) if isinstance(r, Mapping)]
-    show = len(recs) > 1 or any(text(r.get("source")) not in ("", "CPIC") for r in recs)
-    return {"show": show, "difference": text(x.get("difference")), "entries": [source_item(r) for r in recs]}
+    items = [source_item(r) for r in recs]
+    quiet_at = {i for i, e in enumerate(items) if i > 0 and not x.get("difference") and e["light"] == "grey"}
+    boxes = [e for i, e in enumerate(items) if i not in quiet_at]
+    quiet: list[dict[str, Any]] = []
+    for i in sorted(quiet_at):
+        if all((q["source"], q["recommendation"]) != (items[i]["source"], items[i]["recommendation"])
+               for q in quiet):
+            quiet.append(items[i])
+    show = len(boxes) > 1 or any(e["source"] != "CPIC" for e in boxes)
+    return {"show": show, "difference": text(x.get("difference")), "entries": boxes, "quiet": quiet}
 
 
 def dpwg_statement(provenance: Mapping[str, Any]) -> str | None:
@@ -61,9 +71,10 @@ def dpwg_statement(provenance: Mapping[str, Any]) -> str | None:
     dpwg = kb.get("dpwg") if isinstance(kb, Mapping) else None
     if not isinstance(dpwg, Mapping):
         return None
-    return (f"DPWG guidance: {text(dpwg.get('source'))}, {text(dpwg.get('version'))}, snapshot "
-            f"{text(dpwg.get('date'))} ({text(dpwg.get('origin'))}); PharmGKB data, CC BY-SA 4.0. DPWG has "
-            "updated some guidelines since; newer ones reach pgxannot through 'pgxannot kb update dpwg'.")
+    return (f"DPWG (Dutch Pharmacogenetics Working Group) guidance: {text(dpwg.get('source'))}, "
+            f"{text(dpwg.get('version'))}, snapshot {text(dpwg.get('date'))} ({text(dpwg.get('origin'))}); "
+            "PharmGKB data, CC BY-SA 4.0. DPWG has revised some guidelines since: 'pgxannot kb update dpwg' "
+            "fetches the current ones.")
 
 
 _PER_SOURCE = ("genes", "action", "traffic_light", "recommendation", "classification", "lookup", "reason",
