@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from pgxannot.report.common import as_list, light_of, safe_href, text
+from pgxannot.report.common import as_list, as_mapping, light_of, safe_href, text
 from pgxannot.vocabulary import ACTION_LABELS
 
 SOURCE_NAMES = {"CPIC": "CPIC", "DPWG": "DPWG (Dutch Pharmacogenetics Working Group)"}
@@ -19,9 +19,7 @@ SOURCE_NAMES = {"CPIC": "CPIC", "DPWG": "DPWG (Dutch Pharmacogenetics Working Gr
 def source_item(r: Mapping[str, Any]) -> dict[str, Any]:
     """One body's advice as the macro shows it."""
     action = str(r.get("action"))
-    g, lk = r.get("guideline"), r.get("lookup")
-    guideline: Mapping[str, Any] = g if isinstance(g, Mapping) else {}
-    lookup: Mapping[str, Any] = lk if isinstance(lk, Mapping) else {}
+    guideline, lookup = as_mapping(r.get("guideline")), as_mapping(r.get("lookup"))
     return {
         "source": text(r.get("source")) or "CPIC",
         "source_name": SOURCE_NAMES.get(text(r.get("source")), text(r.get("source"))),

@@ -103,8 +103,7 @@ def tsv_rows(d: Mapping[str, Any]) -> list[dict[str, str]]:
 
 def _calls_cell(rec: Mapping[str, Any]) -> list[str]:
     """Per gene the call the advice rests on and where it came from: ``CYP2C19 *2/*2 (vcf)``."""
-    raw = rec.get("calls")
-    calls: Mapping[str, Any] = raw if isinstance(raw, Mapping) else {}
+    calls = as_mapping(rec.get("calls"))
     return [f"{g} {' or '.join(c.get('diplotypes') or []) or 'not called'}"
             + (f" ({c.get('source')})" if c.get("source") not in (None, "none") else "") for g, c in calls.items()]
 
@@ -116,8 +115,7 @@ def drug_rows(x: Mapping[str, Any]) -> list[dict[str, Any]]:
     recs = [r for r in (x.get("recommendations") or [x]) if isinstance(r, Mapping)]
     out = []
     for i, rec in enumerate(recs):
-        raw = rec.get("applicability")
-        app: Mapping[str, Any] = raw if isinstance(raw, Mapping) else {}
+        app = as_mapping(rec.get("applicability"))
         notes = [rec.get("reason"), x.get("difference") if i == 0 else None,
                  f"DPWG snapshot {rec['snapshot']}" if rec.get("snapshot") else None]
         out.append({
