@@ -22,7 +22,7 @@ from pgxannot.config import SampleRow, load_sample_sheet
 from pgxannot.effective_config import read_effective_config, select_samples
 from pgxannot.guidance import GuidanceResult
 from pgxannot.guidance.medications import sheet_medication_warnings
-from pgxannot.guidance.sources import guide, medication_names
+from pgxannot.guidance.sources import guide, medication_names, used_versions
 from pgxannot.kb.resolve import KnowledgeBase, load_knowledge_base
 from pgxannot.pgx import GeneCall, call_samples, merge_outside_calls, pgx_sites, read_outside_calls
 from pgxannot.report.assemble import assemble_report, generated_at, inputs_of
@@ -105,7 +105,8 @@ class _Chunk:
                 genes, r.medications, cpic=self.kb.guidance, dpwg=self.kb.tables.get("dpwg"),
                 guidelines=self.cfg["guidelines"], conditions=conditions)
         report = assemble_report(
-            r, genes=genes, guidance=guidance, risk=risk, cfg=self.cfg, kb_versions=self.kb.versions,
+            r, genes=genes, guidance=guidance, risk=risk, cfg=self.cfg,
+            kb_versions=used_versions(self.kb.versions, self.cfg["guidelines"]),
             inputs=[{"role": role, "path": given, "sha256": file_sha256(p, self.hashes)}
                     for role, given, p in inputs_of(r)], generated=self.generated,
             reader_notes=self.reader_notes,

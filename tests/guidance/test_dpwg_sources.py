@@ -138,3 +138,15 @@ def test_report_schema_applicability_conditions_are_the_vocabulary():
     for d in ("drug", "source_recommendation"):
         enum = schema["$defs"][d]["properties"]["applicability"]["properties"]["condition"]["enum"]
         assert sorted(map(str, enum)) == sorted(map(str, (*CONDITIONS, None)))
+
+
+def test_a_report_names_the_dpwg_snapshot_only_when_the_run_uses_dpwg():
+    from pgxannot.guidance.sources import used_versions
+    from pgxannot.report.guidelines import dpwg_statement
+
+    versions = {"cpic": {"version": "v1"}, "dpwg": {"source": "PharmGKB", "version": "pharmgkb-2022",
+                                                    "date": "about 2022", "origin": "bundled"}}
+    both = used_versions(versions, ["cpic", "dpwg"])
+    assert both == versions and "snapshot about 2022" in str(dpwg_statement({"knowledge_base": both}))
+    cpic_only = used_versions(versions, ["cpic"])
+    assert cpic_only == {"cpic": {"version": "v1"}} and dpwg_statement({"knowledge_base": cpic_only}) is None

@@ -226,3 +226,9 @@ def guide(calls: Sequence[GeneCall], medications: Sequence[str], *, cpic: Guidan
     result = guidance_for(calls, medications, kb=cpic, conditions=conditions)
     return with_guidelines(result, calls, cpic=cpic, dpwg_kb=dpwg, guidelines=guidelines,
                            known_conditions=known_conditions(conditions))
+
+
+def used_versions(versions: Mapping[str, Mapping[str, Any]], guidelines: Sequence[str]) -> dict[str, Any]:
+    """The knowledge-base versions a report names: DPWG's only when the run uses DPWG (its
+    snapshot statement then appears in every report that uses it, and in no other)."""
+    return {k: v for k, v in versions.items() if k != DPWG.lower() or DPWG.lower() in guidelines}
