@@ -79,9 +79,6 @@ def test_split_vcfs_semicolon(tmp_path, vcf):
 @pytest.mark.parametrize("text, needle", [
     ("sample\tsex\nP1\tmale\n", "required column(s) vcf missing"),
     ("sample\tvcf\nP1\ta.vcf\nP1\ta.vcf\n", "repeated"),
-    ("sample\tvcf\nP 1\ta.vcf\n", "cannot be used in a file name"),
-    ("sample\tvcf\n../x\ta.vcf\n", "cannot be used in a file name"),
-    ("sample\tvcf\n<b>x</b>\ta.vcf\n", "cannot be used in a file name"),
     ("sample\tvcf\nP1\tmissing.vcf\n", "does not exist"),
     ("sample\tvcf\tsex\nP1\ta.vcf\tyes\n", "sex"),
     ("sample\tvcf\tsecondary_findings\nP1\ta.vcf\tmaybe\n", "secondary_findings"),

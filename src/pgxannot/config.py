@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cache
@@ -20,6 +19,7 @@ import yaml
 
 from pgxannot.errors import ConfigError, SampleSheetError
 from pgxannot.paths import bundled_root
+from pgxannot.sample_ids import file_stem
 
 # Sex as a sample sheet may write it (the sex decides the number of chrX copies).
 SEXES = ("female", "male", "unknown")
@@ -31,8 +31,6 @@ def normalize_sex(value: str | None) -> str | None:
     """``female``/``male``/``unknown`` for the spellings a sample sheet may use; None otherwise."""
     return _SEX_NAMES.get((value or "").strip().lower())
 
-
-SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 
 
 def schema_path(name: str) -> Path:
@@ -153,6 +151,11 @@ class SampleRow:
         }
 
     @property
+    def file_stem(self) -> str:
+        """The name of this sample's output files (see :mod:`pgxannot.sample_ids`)."""
+        return file_stem(self.sample)
+
+    @property
     def vcf_key(self) -> tuple[str, ...]:
         """Samples with the same key share their VCF file(s) and are read in one pass."""
         return tuple(str(p) for p in self.vcfs)
@@ -222,7 +225,20 @@ def load_sample_sheet(path: str | Path, *, cwd: Path | None = None) -> list[Samp
         rows.append(_row(rec, path=path, line=line_no, bases=bases, seen=seen))
     if not rows:
         raise SampleSheetError("sample sheet has a header but no samples", path=path)
+    _check_file_names(rows, path)
     return rows
+
+
+def _check_file_names(rows: list[SampleRow], path: Path) -> None:
+    """Two samples must never write the same report file (a hash collision of two unsafe ids)."""
+    seen: dict[str, SampleRow] = {}
+    for r in rows:
+        first = seen.setdefault(r.file_stem, r)
+        if first is not r:
+            raise SampleSheetError(
+                f"samples {first.sample!r} (line {first.line}) and {r.sample!r} get the same file name "
+                f"{r.file_stem!r}", path=path, where=f"line {r.line}",
+                hint="rename one of them in the VCF and the sheet")
 
 
 def _row(rec: dict[str, str], *, path: Path, line: int, bases: list[Path], seen: dict[str, int]) -> SampleRow:
@@ -230,11 +246,6 @@ def _row(rec: dict[str, str], *, path: Path, line: int, bases: list[Path], seen:
     sample = rec["sample"]
     if not sample:
         raise SampleSheetError("empty 'sample'", path=path, where=where)
-    if not SAFE_NAME.match(sample):
-        raise SampleSheetError(
-            f"sample name {sample!r} cannot be used in a file name (letters, digits, '.', '_', '-' only; "
-            "no spaces or path separators)", path=path, where=where,
-            hint="rename the sample in the VCF (bcftools reheader) and the sheet")
     if sample in seen:
         raise SampleSheetError(f"sample '{sample}' repeated (first on line {seen[sample]})", path=path,
                                where=where, hint="list each sample once; split VCFs go ';'-separated in one row")

@@ -20,6 +20,7 @@ from pgxannot.files import atomic_writer, read_json, write_atomic
 from pgxannot.report.common import as_list, is_actionable, text
 from pgxannot.report.html import environment
 from pgxannot.report.text import format_tsv, tsv_rows
+from pgxannot.sample_ids import file_stem
 
 STATUS_ORDER = ("called", "outside_call", "ambiguous", "not_called")
 STATUS_COLOURS = {"called": "#1a6b35", "outside_call": "#4c9a63", "ambiguous": "#b7791f",
@@ -210,7 +211,8 @@ def write_cohort(reports: Sequence[Path], *, html: Path, tsv: Path, reports_dir:
     with atomic_writer(tsv, durable=False) as out:
         for block in calls_tsv(read_all()):
             out.write(block)
-    links = {d["sample"]: os.path.relpath(reports_dir / f"{d['sample']}.html", html.parent) for d in slim}
+    links = {d["sample"]: os.path.relpath(reports_dir / f"{file_stem(str(d['sample']))}.html", html.parent)
+             for d in slim}
     write_atomic(html, render_cohort(slim, report_links=links))
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from pgxannot.files import read_json_or, write_atomic
+from pgxannot.sample_ids import file_stem
 
 log = logging.getLogger("pgxannot")
 
@@ -17,7 +18,7 @@ HISTORY_DIR = "history"  # under the results folder: last report per sample, for
 
 
 def history_path(outdir: Path, sample: str) -> Path:
-    return outdir.parent / HISTORY_DIR / f"{sample}.json"
+    return outdir.parent / HISTORY_DIR / f"{file_stem(sample)}.json"
 
 
 def previous_report(outdir: Path, sample: str, new: Mapping[str, Any]) -> dict | None:
@@ -34,7 +35,7 @@ def previous_report(outdir: Path, sample: str, new: Mapping[str, Any]) -> dict |
 
 def remember_report(outdir: Path, sample: str) -> None:
     """Keep the report just written as the sample's history (unless only provenance changed)."""
-    src = outdir / f"{sample}.json"
+    src = outdir / f"{file_stem(sample)}.json"
     dst = history_path(outdir, sample)
     text = src.read_text(encoding="utf-8")
     old = read_json_or(dst, None)
