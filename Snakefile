@@ -27,3 +27,17 @@ rule all:
     default_target: True
     input:
         get_final_output(),
+
+
+# `pgxannot run` shows progress from the jobs that are about to run (workflow/rules/common.smk)
+onstart:
+    write_json(Path(RUN_FILE), {"chunks": needrun_chunks()})
+
+
+# a direct `snakemake` run lists the patients left out (`pgxannot run` prints its own summary)
+onsuccess:
+    announce_excluded()
+
+
+onerror:
+    announce_excluded()

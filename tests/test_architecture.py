@@ -12,11 +12,12 @@ rules and the cycle check cover it.
 Layers (data flows one way: vcf -> pgx -> guidance/risk -> report)::
 
     errors, paths, files, lazy,            the base: no layer above
-    vocabulary, config
+    vocabulary, config, sample_ids
     vcf                                    reads VCFs; imports no other layer
     kb (+ kb.build)                        tables: load, build, download; may use vcf
     pgx -> guidance, risk -> report        the stages
-    effective_config, pipeline, cli        wiring; nothing below imports them
+    preflight, failures, progress,
+    effective_config, pipeline, runner, cli  wiring; nothing below imports them
 """
 
 from __future__ import annotations
@@ -165,7 +166,8 @@ def _importers_of(layer_prefixes: tuple[str, ...], forbidden: tuple[str, ...]) -
 
 
 ABOVE_KB = ("pgxannot.pgx", "pgxannot.guidance", "pgxannot.risk", "pgxannot.report",
-            "pgxannot.pipeline", "pgxannot.cli", "pgxannot.effective_config")
+            "pgxannot.pipeline", "pgxannot.cli", "pgxannot.effective_config", "pgxannot.preflight",
+            "pgxannot.failures", "pgxannot.progress", "pgxannot.runner")
 
 
 @pytest.mark.parametrize(("layer", "forbidden"), [
@@ -182,7 +184,8 @@ ABOVE_KB = ("pgxannot.pgx", "pgxannot.guidance", "pgxannot.risk", "pgxannot.repo
     (("pgxannot.guidance", "pgxannot.risk"), ("pgxannot.report", "pgxannot.pipeline", "pgxannot.cli",
                                               "pgxannot.effective_config")),
     # the base modules import no layer
-    (("pgxannot.errors", "pgxannot.paths", "pgxannot.files", "pgxannot.lazy", "pgxannot.config"),
+    (("pgxannot.errors", "pgxannot.paths", "pgxannot.files", "pgxannot.lazy", "pgxannot.config",
+      "pgxannot.sample_ids"),
      (*ABOVE_KB, "pgxannot.kb", "pgxannot.vcf")),
 ], ids=["kb", "vcf", "no-builder-in-risk-report", "report", "pgx", "guidance-risk", "base"])
 def test_layer_rule(layer, forbidden):

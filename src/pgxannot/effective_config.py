@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 import yaml
 
@@ -22,6 +23,13 @@ from pgxannot.files import write_atomic
 from pgxannot.guidance.medications import sheet_medication_warnings
 from pgxannot.guidance.sources import medication_names
 from pgxannot.kb.resolve import load_knowledge_base, selectors
+from pgxannot.preflight import INDEX_DIR, check_inputs, sample_line
+
+
+def write_sample_files(sheet: Path, output: Path) -> None:
+    """``results/work/sample_files.tsv``: each sample id and the name of its output files."""
+    rows = load_sample_sheet(sheet)
+    write_atomic(output, "sample\tfiles\n" + "".join(f"{r.sample}\t{r.file_stem}\n" for r in rows))
 
 
 def write_effective_config(config: Mapping[str, Any], sheet: Path, output: Path) -> None:
@@ -47,18 +55,41 @@ def read_effective_config(path: Path) -> dict[str, Any]:
     return cfg
 
 
-def check_config(configfile: Path) -> str:
-    """``pgxannot check``: validate a config and its sheet, say what a run would do."""
+@dataclass(frozen=True)
+class CheckOutcome:
+    """What ``pgxannot check`` prints: one line per sample, a summary, the errors."""
+
+    lines: list[str]
+    summary: str
+    errors: list[str]
+
+    def show(self, out: TextIO, err: TextIO) -> int:
+        """Print the lines and summary to ``out``, each error to ``err``; the exit status."""
+        for line in [*self.lines, self.summary]:
+            print(line, file=out)
+        for line in self.errors:
+            print(f"pgxannot: error: {line}", file=err)
+        return 2 if self.errors else 0
+
+
+def check_config(configfile: Path, *, index_dir: Path | None = INDEX_DIR) -> CheckOutcome:
+    """``pgxannot check``: validate a config and its sheet and read the inputs (headers, the
+    records at the PGx positions, each patient's own files); say what a run would call."""
     cfg = _with_sources(load_config(configfile))
     sheet = resolve_samples_path(cfg)
     rows = load_sample_sheet(sheet)
-    groups = {r.vcf_key for r in rows}
     kb = load_knowledge_base(cfg.get("knowledge_base", {}))
     warnings = sheet_medication_warnings(rows, sheet, medication_names(kb.guidance, kb.tables.get("dpwg"),
                                                                        cfg["guidelines"]),
                                          strict=bool(cfg.get("medications_strict")))  # guidance's check (#13)
-    return "\n".join([*warnings, f"{configfile}: valid; {len(rows)} sample(s) in {sheet} reading {len(groups)} "
-                                  f"VCF group(s); build {cfg['reference_build']}"])
+    result = check_inputs(cfg, rows, index_dir=index_dir, genotypes=True)
+    errors = result.run_errors + [f"patient {s}: {m}" for s, m in result.patient_errors.items()]
+    ok = len(rows) - len(result.patient_errors)
+    summary = (f"{configfile}: {len(rows)} sample(s) in {sheet}, {len(result.groups)} VCF group(s), "
+               f"build {cfg['reference_build']}: " + (
+                   f"{ok} sample(s) ready" if not result.run_errors else "the run would stop")
+               + (f", {len(result.patient_errors)} would not be reported" if result.patient_errors else ""))
+    return CheckOutcome([*(sample_line(r, result) for r in rows), *warnings], summary, errors)
 
 
 def _with_sources(cfg: dict[str, Any]) -> dict[str, Any]:
@@ -69,12 +100,13 @@ def _with_sources(cfg: dict[str, Any]) -> dict[str, Any]:
 
 
 def select_samples(rows: Sequence[SampleRow], wanted: Sequence[str], sheet: Path) -> list[SampleRow]:
-    """The sheet rows of ``wanted``, which one job annotates: they must share their VCF file(s)."""
-    by_id = {r.sample: r for r in rows}
-    missing = [s for s in wanted if s not in by_id]
+    """The sheet rows of ``wanted`` (their file names, see :mod:`pgxannot.sample_ids`), which one
+    job annotates: they must share their VCF file(s)."""
+    by_stem = {r.file_stem: r for r in rows}
+    missing = [s for s in wanted if s not in by_stem]
     if missing:
         raise SampleSheetError(f"sample(s) {', '.join(missing)} not in the sample sheet", path=sheet)
-    chosen = [by_id[s] for s in wanted]
+    chosen = [by_stem[s] for s in wanted]
     keys = {r.vcf_key for r in chosen}
     if len(keys) != 1:
         raise SampleSheetError("one annotation job needs samples that share their VCF file(s)", path=sheet)

@@ -12,6 +12,7 @@ known.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 
@@ -42,6 +43,10 @@ class PgxannotError(Exception):
         if self.hint:
             text = text.rstrip(".") + f". {self.hint}"
         return " ".join(text.split())
+
+    def lines(self) -> list[str]:
+        """Every problem as one line (one for most errors; see :class:`InputChecksFailed`)."""
+        return [self.one_line()]
 
 
 class ConfigError(PgxannotError):
@@ -82,3 +87,29 @@ class DownloadError(KnowledgeBaseError):
 
 class OutputError(PgxannotError):
     """An output cannot be written (read-only or full folder, unsafe name)."""
+
+
+class InputChecksFailed(PgxannotError):
+    """The input checks found problems that stop the whole run (each is one line)."""
+
+    def __init__(self, problems: Sequence[str]) -> None:
+        self.problems = list(problems)
+        super().__init__(f"{len(self.problems)} input problem(s): " + "; ".join(self.problems))
+
+    def lines(self) -> list[str]:
+        return list(self.problems)
+
+
+class PatientsFailed(PgxannotError):
+    """Some patients of an annotation job could not be annotated; no report was written.
+
+    ``failures`` maps each patient's sample id to its one-line error.
+    """
+
+    def __init__(self, failures: Mapping[str, str]) -> None:
+        self.failures = dict(failures)
+        super().__init__(f"{len(self.failures)} patient(s) could not be annotated: "
+                         + "; ".join(f"{s}: {m}" for s, m in self.failures.items()))
+
+    def lines(self) -> list[str]:
+        return [f"patient {s}: {m}" for s, m in self.failures.items()]

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from hardening_helpers import FILES
 
-from pgxannot import cli
+from pgxannot import runner
 from pgxannot.errors import OutputError, VcfError
 from pgxannot.vcf.header import inspect_vcf
 from pgxannot.vcf.model import MISSING, Site
@@ -94,10 +94,10 @@ def test_malformed_line_is_located(tmp_path: Path, edit, message, compress) -> N
 
 
 def test_workdir_parsing(tmp_path: Path) -> None:
-    assert cli._workdir(["--cores", "1", "--directory", str(tmp_path)]) == tmp_path
-    assert cli._workdir([f"--directory={tmp_path}"]) == tmp_path
-    assert cli._workdir(["-d", str(tmp_path)]) == tmp_path
-    assert cli._workdir(["--cores", "1"]) == Path.cwd()
+    assert runner._workdir(["--cores", "1", "--directory", str(tmp_path)]) == tmp_path
+    assert runner._workdir([f"--directory={tmp_path}"]) == tmp_path
+    assert runner._workdir(["-d", str(tmp_path)]) == tmp_path
+    assert runner._workdir(["--cores", "1"]) == Path.cwd()
 
 
 def test_unwritable_output_folder_is_one_line(tmp_path: Path, monkeypatch) -> None:
@@ -109,7 +109,7 @@ def test_unwritable_output_folder_is_one_line(tmp_path: Path, monkeypatch) -> No
 
     monkeypatch.setattr(tempfile, "mkstemp", refuse)
     with pytest.raises(OutputError) as info:
-        cli._check_writable(tmp_path / "not" / "yet")
+        runner._check_writable(tmp_path / "not" / "yet")
     msg = info.value.one_line()
     assert msg.startswith(f"{tmp_path}: output folder is not writable (Read-only file system)")
     assert "--directory" in msg
@@ -123,15 +123,15 @@ def test_run_lock_refuses_a_second_run_and_clears_stale_locks(tmp_path: Path) ->
     reports.mkdir(parents=True)
     (reports / ".S1.html.abc123.tmp").write_text("half")
     (reports / "S1.json").write_text("{}")
-    held = cli._hold_run_lock(tmp_path)
+    held = runner._hold_run_lock(tmp_path)
     try:
         assert not list(locks.iterdir()), "stale Snakemake locks were not removed"
         assert [p.name for p in reports.iterdir()] == ["S1.json"]
         with pytest.raises(OutputError, match="another 'pgxannot run' is working in this folder"):
-            cli._hold_run_lock(tmp_path)
+            runner._hold_run_lock(tmp_path)
     finally:
         held.close()
-    again = cli._hold_run_lock(tmp_path)  # released with its file
+    again = runner._hold_run_lock(tmp_path)  # released with its file
     again.close()
 
 
@@ -144,15 +144,22 @@ def test_run_passes_rerun_incomplete_and_keeps_dry_runs_untouched(tmp_path: Path
         fds.append(tuple(kwargs.get("pass_fds", ())))
         return 0
 
+    def fake_supervise(argv, env, workdir, keep_fd):
+        seen.append(list(argv))
+        fds.append((keep_fd,))
+        assert env["PGXANNOT_SUPERVISED"] == "1"
+        return 0
+
     monkeypatch.setattr(subprocess, "call", fake_call)
-    assert cli.run_snakemake(["--cores", "1", "--directory", str(tmp_path)]) == 0
-    assert "--rerun-incomplete" in seen[-1]
+    monkeypatch.setattr(runner, "_supervise", fake_supervise)
+    assert runner.run_workflow(["--cores", "1", "--directory", str(tmp_path)]) == 0
+    assert "--rerun-incomplete" in seen[-1] and "--keep-going" in seen[-1]
     assert (tmp_path / ".snakemake" / "pgxannot-run.lock").is_file()
     assert len(fds[-1]) == 1, "Snakemake must inherit the run lock"
     dry = tmp_path / "dry"
-    assert cli.run_snakemake(["-n", "--directory", str(dry)]) == 0
+    assert runner.run_workflow(["-n", "--directory", str(dry)]) == 0
     assert "--rerun-incomplete" not in seen[-1] and not dry.exists()
-    assert cli.run_snakemake(["--cores", "1", "--ri", "--directory", str(tmp_path)]) == 0
+    assert runner.run_workflow(["--cores", "1", "--ri", "--directory", str(tmp_path)]) == 0
     assert seen[-1].count("--rerun-incomplete") == 0 and "--ri" in seen[-1]
 
 

@@ -8,12 +8,31 @@ rule effective_config:
     log:
         "logs/effective_config.log",
     localrule: True
+    conda:
+        ENV
     params:
         pgxannot=PGXANNOT,
         config=json.dumps(config, sort_keys=True),
         sheet=str(SAMPLE_SHEET),
     shell:
         "{params.pgxannot} write-config --config-json {params.config:q} --sample-sheet {params.sheet:q} -o {output} 2> {log}"
+
+
+rule sample_files:
+    output:
+        "results/work/sample_files.tsv",
+    log:
+        "logs/sample_files.log",
+    localrule: True
+    conda:
+        ENV
+    params:
+        pgxannot=PGXANNOT,
+        sheet=str(SAMPLE_SHEET),
+        # the sheet's samples: a sample added or renamed rewrites the mapping
+        samples=json.dumps([r.sample for r in SAMPLES]),
+    shell:
+        "{params.pgxannot} sample-files --sample-sheet {params.sheet:q} -o {output} 2> {log}"
 
 
 for _chunk, _members in CHUNKS.items():
@@ -39,19 +58,25 @@ for _chunk, _members in CHUNKS.items():
             ],
         log:
             f"logs/annotate/{_chunk}.log",
+        conda:
+            ENV
         threads: 1
         resources:
             mem_mb=get_mem_mb,
             runtime=30,
         params:
             pgxannot=PGXANNOT,
-            samples=",".join(r.sample for r in _members),
+            # output file names (pgxannot.sample_ids): safe in a shell whatever the ids
+            samples=",".join(r.file_stem for r in _members),
             chunk=_chunk,
+            failed=str(FAILED_DIR),
+            progress=str(PROGRESS_DIR / f"{_chunk}.json"),
             # the chunk's sample-sheet rows: editing a patient's row (medications, consent,
             # outside calls...) reruns that patient's chunk and no other
             rows=sheet_rows(_members),
             # knowledge-base versions in use: a `kb update`/`kb use` reruns the reports
             kb=KB_SIGNATURE,
         shell:
-            "{params.pgxannot} annotate --config results/work/config.json --samples {params.samples} "
-            "--outdir results/reports --index-dir results/work/index 2> {log}"
+            "{params.pgxannot} annotate --config results/work/config.json --samples {params.samples:q} "
+            "--outdir results/reports --index-dir results/work/index --failed-dir {params.failed:q} "
+            "--progress {params.progress:q} 2> {log}"

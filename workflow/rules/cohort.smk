@@ -9,10 +9,12 @@ rule cohort:
         tsv="results/cohort/calls.tsv",
     log:
         "logs/cohort.log",
+    conda:
+        ENV
     params:
         pgxannot=PGXANNOT,
     shell:
-        "{params.pgxannot} cohort --reports-dir results/reports --html {output.html} --tsv {output.tsv} {input} 2> {log}"
+        "{params.pgxannot} cohort --reports-dir results/reports --html {output.html} --tsv {output.tsv} {input:q} 2> {log}"
 
 
 rule checksums:
@@ -25,7 +27,9 @@ rule checksums:
     log:
         "logs/checksums.log",
     localrule: True
+    conda:
+        ENV
     params:
         pgxannot=PGXANNOT,
     shell:
-        "{params.pgxannot} checksums --base . -o {output} {input} 2> {log}"
+        "{params.pgxannot} checksums --base . -o {output} {input:q} 2> {log}"

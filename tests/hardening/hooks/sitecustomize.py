@@ -10,7 +10,10 @@ HARDENING_HOOK values (``HARDENING_MARKER`` is a file touched when the hook fire
 * ``pause:write:NAME`` - at the report file NAME, write half of it to the temporary file the
   real writer uses, touch the marker and sleep;
 * ``fail-replace:NAME`` - moving the report file NAME into place fails with ENOSPC (disk full);
-* ``no-network`` - any socket connect() to a non-UNIX address raises (offline check).
+* ``no-network`` - any socket connect() to a non-UNIX address raises (offline check);
+* ``fail-patient:SAMPLE`` - assembling the report of SAMPLE inside the annotation job raises
+  a PgxannotError (a per-patient failure only a job can see), once per marker: when
+  ``HARDENING_MARKER`` is set and exists, the hook no longer fires.
 """
 
 from __future__ import annotations
@@ -72,6 +75,20 @@ def _install() -> None:
             return real_replace(src, dst, *args, **kwargs)
 
         os.replace = replace
+    elif HOOK.startswith("fail-patient:"):
+        import pgxannot.pipeline as pipeline
+        from pgxannot.errors import InputFileError
+
+        target = HOOK.split(":", 1)[1]
+        real_render = pipeline._Chunk.render
+
+        def render(self, r, genes, risk):
+            if r.sample == target:
+                raise InputFileError("injected per-patient failure", path="hardening-hook",
+                                     hint="nothing to fix: a test injected it")
+            return real_render(self, r, genes, risk)
+
+        pipeline._Chunk.render = render
     elif HOOK == "no-network":
         import socket
 
