@@ -20,6 +20,8 @@ from pathlib import Path
 
 import yaml
 
+from pgxannot.sample_ids import file_stem
+
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
 BAD = REPO / "tests" / "data" / "bad"
@@ -166,8 +168,10 @@ class Outcome:
         return found
 
     def reports(self, sample: str) -> list[Path]:
+        """The report files of ``sample`` (named by its safe file name, see pgxannot.sample_ids)."""
         d = self.scratch.out / "results" / "reports"
-        return sorted(d.glob(f"{sample}.*")) if d.is_dir() else []
+        stem = file_stem(sample)
+        return sorted(p for p in d.iterdir() if p.name.split(".", 1)[0] == stem) if d.is_dir() else []
 
 
 def pgxannot(args: list[str], *, cwd: Path, env: dict[str, str], timeout: float = 240) -> subprocess.CompletedProcess:
@@ -227,7 +231,8 @@ def run_case(case: dict, root: Path, zygote: Zygote | None = None) -> Outcome:
     elif via == "annotate":  # what the workflow's two jobs run, in order
         cmds.append(["write-config", "--config-json", _config_json(scratch), "--sample-sheet", "samples.tsv",
                      "-o", "results/work/config.json"])
-        cmds.append(["annotate", "--config", "results/work/config.json", "--samples", ",".join(samples),
+        cmds.append(["annotate", "--config", "results/work/config.json", "--samples",
+                     ",".join(file_stem(s) for s in samples),
                      "--outdir", "results/reports", "--index-dir", "results/work/index"])
     elif via == "run":
         cmds.append(["run", "--cores", "1", "--directory", str(scratch.out)])
@@ -257,7 +262,8 @@ def _config_json(scratch: Scratch) -> str:
 
 
 def error_lines(text: str) -> list[str]:
-    return [ln for ln in text.splitlines() if ln.startswith("pgxannot: error:") or ln.startswith("pgxannot: ")]
+    """pgxannot's error lines (progress, summary and notes start with 'pgxannot: ' only)."""
+    return [ln for ln in text.splitlines() if ln.startswith(("pgxannot: error:", "pgxannot: internal error"))]
 
 
 def stray_lines(stderr: str) -> list[str]:

@@ -24,6 +24,8 @@ from pathlib import Path
 import pytest
 from hardening_helpers import IS_ROOT, Outcome, Zygote, error_lines, load_cases, run_case
 
+from pgxannot.sample_ids import file_stem
+
 CASES = load_cases()
 WORKERS = 3  # runs wait on I/O and Snakemake polling: 3 keep 2 cores busy
 HTSLIB_MESSAGE = re.compile(r"^\[[WEI]::\w+\]")
@@ -126,11 +128,10 @@ def _check_report(o: Outcome) -> None:
     assert o.rc == 0, f"expected a report, got exit {o.rc}\n{o.stderr[-3000:]}"
     outdir = o.scratch.out / "results" / "reports"
     for sample in _samples(case):
-        names = {p.name for p in o.reports(sample)}
-        assert {f"{sample}.json", f"{sample}.tsv", f"{sample}.html", f"{sample}.fhir.json"} <= names, names
+        _has_reports(o, sample)
     assert not list(outdir.glob(".*.tmp")), "temporary files left beside the reports"
     sample = case.get("sample", "S1")
-    text = (outdir / f"{sample}.json").read_text(encoding="utf-8")
+    text = (outdir / f"{file_stem(sample)}.json").read_text(encoding="utf-8")
     doc = json.loads(text)
     checks = case.get("assert", {})
     for gene, want in checks.get("genes", {}).items():
@@ -148,15 +149,52 @@ def _check_report(o: Outcome) -> None:
             assert g["reason"], f"{gene} not called without a reason"
     for s in checks.get("json_contains", []):
         assert s in text, s
-    html = (outdir / f"{sample}.html").read_text(encoding="utf-8")
+    assert json.loads(text)["sample"] == sample  # the report shows the id, whatever its file name
+    html = (outdir / f"{file_stem(sample)}.html").read_text(encoding="utf-8")
     for s in checks.get("html_not_contains", []):
         assert s not in html, f"unescaped payload {s!r} in the HTML report"
     for s in checks.get("html_contains", []):
         assert s in html, s
     for other, genes in checks.get("other_samples", {}).items():
-        odoc = json.loads((outdir / f"{other}.json").read_text(encoding="utf-8"))
+        odoc = json.loads((outdir / f"{file_stem(other)}.json").read_text(encoding="utf-8"))
         for gene, dip in genes.items():
             assert _gene(odoc, gene)["diplotypes"][:1] == [dip]
+
+
+def _has_reports(o: Outcome, sample: str) -> None:
+    stem = file_stem(sample)
+    names = {p.name for p in o.reports(sample)}
+    assert {f"{stem}.json", f"{stem}.tsv", f"{stem}.html", f"{stem}.fhir.json"} <= names, (sample, names)
+
+
+def _check_ok(o: Outcome) -> None:
+    """``pgxannot check`` passes and its per-sample lines say what the case expects."""
+    assert o.rc == 0, f"expected check to pass, got exit {o.rc}\n{o.stderr[-2000:]}"
+    assert not error_lines(o.stderr), o.stderr
+    missing = [s for s in o.case["stdout"] if s not in o.stdout]
+    assert not missing, f"check output lacks {missing}:\n{o.stdout}"
+
+
+def _check_partial(o: Outcome) -> None:
+    """One patient's bad input fails that patient only: the others are reported, the run
+    exits non-zero and its summary gives each failed patient one error line with the why."""
+    case = o.case
+    assert o.rc > 0, f"expected a non-zero exit, got {o.rc}\n{o.stderr[-2000:]}"
+    lines = error_lines(o.stderr)
+    for sample, needles in case["failed"].items():
+        mine = [ln for ln in lines if f"patient {sample} " in ln]
+        assert len(mine) == 1, (sample, lines)
+        assert all(n in mine[0] for n in needles), (needles, mine[0])
+        assert not o.reports(sample), f"report files for failed patient {sample}"
+    assert len(lines) == len(case["failed"]), lines
+    for sample in case["reported"]:
+        _has_reports(o, sample)
+    summary = [ln for ln in o.stderr.splitlines() if "patient(s) reported" in ln]
+    assert summary and summary[-1].startswith(f"pgxannot: {len(case['reported'])} patient(s) reported, "
+                                              f"{len(case['failed'])} failed"), o.stderr[-2000:]
+
+
+CHECKS = {"error": _check_error, "report": _check_report, "ok": _check_ok, "partial": _check_partial}
 
 
 @pytest.mark.parametrize("case_id", list(_params()))
@@ -164,10 +202,7 @@ def test_bad_input(case_id: str, outcomes: dict[str, Outcome]) -> None:
     o = outcomes[case_id]
     _no_traceback(o)
     _nothing_outside(o)
-    if o.case["expect"] == "error":
-        _check_error(o)
-    else:
-        _check_report(o)
+    CHECKS[o.case["expect"]](o)
 
 
 def test_corpus_is_large_and_small():
@@ -179,7 +214,7 @@ def test_corpus_is_large_and_small():
     assert size < 300_000, size
     ids = [c["id"] for c in CASES]
     assert len(ids) == len(set(ids))
-    assert {c["expect"] for c in CASES} == {"error", "report"}
+    assert {c["expect"] for c in CASES} == set(CHECKS)
 
 
 def test_corpus_is_reproducible(tmp_path):

@@ -18,6 +18,7 @@ Sheet values naming a corpus file are rewritten by the test to the copy's absolu
 from __future__ import annotations
 
 import gzip
+import json
 import random
 import shutil
 import tempfile
@@ -48,6 +49,23 @@ CYP2C19 = [
 STAR2 = {94842866: "1/1", 94775367: "0/1", 94781859: "0/1"}  # *1/*2
 STAR17 = {94842866: "1/1", 94761900: "0/1"}  # *1/*17
 STAR2_POS = 94781859
+# The same positions on GRCh37 (pos37, REF37) where mapped (PyPGx variant table via resources/pgx);
+# at 94842866 the two builds' reference bases differ (GRCh38 A, GRCh37 G). Written out here so
+# the corpus does not change when the derived tables grow.
+CYP2C19_37 = {
+    94761900: (96521657, "C"), 94762706: (96522463, "A"), 94762712: (96522469, "C"), 94762715: (96522472, "T"),
+    94762755: (96522512, "T"), 94762760: (96522517, "A"), 94762788: (96522545, "A"), 94762856: (96522613, "A"),
+    94775106: (96534863, "C"), 94775121: (96534878, "C"), 94775160: (96534917, "G"), 94775185: (96534942, "A"),
+    94775367: (96535124, "A"), 94775416: (96535173, "T"), 94775423: (96535180, "A"), 94775453: (96535210, "G"),
+    94775489: (96535246, "G"), 94775507: (96535264, "G"), 94780574: (96540331, "G"), 94780579: (96540336, "G"),
+    94780653: (96540410, "G"), 94781858: (96541615, "C"), 94781859: (96541616, "G"), 94781944: (96541701, "G"),
+    94781999: (96541756, "T"), 94842861: (96602618, "G"), 94842866: (96602623, "G"), 94842879: (96602636, "G"),
+    94842995: (96602752, "G"), 94849995: (96609752, "C"), 94852738: (96612495, "C"), 94852765: (96612522, "C"),
+    94852785: (96612542, "C"), 94852914: (96612671, "A"),
+}
+# Unusual sample ids a VCF allows (LIMS exports): each gets a safe, hashed output file name
+UNUSUAL_IDS = ("S 1", "LAB 2024/001", "LAB_2024/001", "P1<i>", "Müller-07", "../../etc/evil", ".hidden",
+               "<script>alert(1)</script>")
 
 FORMAT_GT = '##FORMAT=<ID=GT,Number=1,Type=String,Description="Genotype">'
 FORMAT_DP = '##FORMAT=<ID=DP,Number=1,Type=Integer,Description="Read depth">'
@@ -83,6 +101,26 @@ def cyp_rows(gts=STAR2, *, nsamples=1, chrom="chr10", info=".", fmt="GT", per_sa
             calls.append(g)
         rows.append("\t".join([chrom, str(pos), ".", ref, alt, "50", "PASS", info, fmt, *calls]))
     return rows
+
+
+def grch37_rows(gts=STAR2, *, chrom="10"):
+    """The CYP2C19 records of a GRCh37 VCF (1000 Genomes style: contig '10', GRCh37 REF)."""
+    rows = []
+    for pos, ref, alt in CYP2C19:
+        if pos not in CYP2C19_37:
+            continue
+        pos37, ref37 = CYP2C19_37[pos]
+        g = gts.get(pos, "0/0")
+        if ref37 != ref:  # the GRCh38 ALT is the GRCh37 reference: swap alleles and genotype
+            alt, g = ref, {"0/0": "1/1", "1/1": "0/0"}.get(g, g)
+        rows.append("\t".join([chrom, str(pos37), ".", ref37, alt, "50", "PASS", ".", "GT", g]))
+    return rows
+
+
+def off_target_rows():
+    """Records on chr10 far from any pharmacogene (a VCF filtered to other regions)."""
+    return ["\t".join(["chr10", str(1_000_000 + 100 * k), ".", "A", "G", "50", "PASS", ".", "GT", "0/1"])
+            for k in range(30)]
 
 
 def text(lines, *, newline="\n") -> bytes:
@@ -225,6 +263,13 @@ def build_files() -> dict[str, bytes]:
     f["gt_dot_partial.vcf"] = good_vcf(gts={**STAR2, STAR2_POS: "./1"})
     f["lowercase_alleles.vcf"] = text(header() + [
         "\t".join(c.lower() if i in (3, 4) else c for i, c in enumerate(r.split("\t"))) for r in cyp_rows()])
+    # build from the data, regions, sample ids
+    f["grch37_no_header.vcf"] = text(header(contigs={}) + grch37_rows())
+    f["off_target.vcf"] = text(header() + off_target_rows())
+    f["grch38_and_grch37_parts.vcf"] = text(header(contigs={}) + grch37_rows()[:20])
+    # *1/*17 for the ids the same-slug case reads as "other samples", *1/*2 for the others
+    multi = {k: (STAR17 if n in ("LAB_2024/001", "P1<i>", "Müller-07") else STAR2) for k, n in enumerate(UNUSUAL_IDS)}
+    f["unusual_ids.vcf"] = text(header(UNUSUAL_IDS) + cyp_rows(nsamples=len(UNUSUAL_IDS), per_sample=multi))
     # outside calls and copy number
     f["outside_unknown_gene.tsv"] = b"# gene\tdiplotype\nCYP2D6\t*1/*4\nCYP9Z9\t*1/*2\n"
     f["outside_unknown_allele.tsv"] = b"CYP2D6\t*1/*999\n"
@@ -251,14 +296,21 @@ def build_files() -> dict[str, bytes]:
 # ----------------------------------------------------------------------------- cases
 
 S1 = [{"sample": "S1", "vcf": "good.vcf"}]
+
+
+def json_string(value: str) -> str:
+    """How ``value`` appears in a report's JSON text."""
+    return json.dumps(value, ensure_ascii=False)
 CYP_12 = {"genes": {"CYP2C19": {"status": "called", "diplotype": "*1/*2"}}}
 
 
-def vcf_case(cid, file, expect, *, via="annotate", message=(), asserts=None, what="", **extra):
+def vcf_case(cid, file, expect, *, via="annotate", message=(), asserts=None, what="", stdout=(), **extra):
     case = {"id": cid, "what": what, "via": via, "files": [file], "sheet": [{"sample": "S1", "vcf": file}],
             "expect": expect}
     if expect == "error":
         case["message"] = list(message)
+    elif expect == "ok":
+        case["stdout"] = list(stdout)
     else:
         case["assert"] = asserts or {}
     case.update(extra)
@@ -333,6 +385,11 @@ def build_cases() -> list[dict]:
     c.append(vcf_case("sample_not_in_vcf", "good.vcf", E, via="run", what="sheet names S9, VCF has S1",
                       message=["good.vcf", "S9", "not in the VCF", "sample sheet"],
                       sheet=[{"sample": "S9", "vcf": "good.vcf"}], sample="S9"))
+    c.append(vcf_case("sample_not_in_vcf_check", "good_multi.vcf", E, via="check",
+                      what="sheet names S-1 and S9, VCF has S1, S2, S3: caught by check, closest name offered",
+                      message=["good_multi.vcf", "S-1, S9", "not in the VCF", "S-1 -> S1", "sample sheet"],
+                      sheet=[{"sample": "S-1", "vcf": "good_multi.vcf"}, {"sample": "S9", "vcf": "good_multi.vcf"}],
+                      sample="S-1"))
     c.append(vcf_case("no_samples_in_vcf", "sites_only.vcf", E, what="sites-only VCF",
                       message=["sites_only.vcf", "no samples"]))
     c.append(vcf_case("multi_sample_subset_order", "good_multi.vcf", R, what="sheet lists S3, S1 of a 3-sample VCF",
@@ -352,6 +409,23 @@ def build_cases() -> list[dict]:
     c.append(vcf_case("other_build_contigs", "grch37_contigs.vcf", E, via="run",
                       what="##contig lengths of GRCh37, config GRCh38",
                       message=["grch37_contigs.vcf", "GRCh37", "reference_build"]))
+    grch37_msg = ["grch37_no_header.vcf", "the records are GRCh37", "REF matches GRCh37 at 100% of 34 PGx positions",
+                  "reference_build: GRCh37"]
+    c.append(vcf_case("grch37_no_header_check", "grch37_no_header.vcf", E, via="check",
+                      what="GRCh37 records, no ##contig/##reference, config GRCh38: decided from REF",
+                      message=grch37_msg))
+    c.append(vcf_case("grch37_no_header_run", "grch37_no_header.vcf", E, via="run",
+                      what="the same through the whole workflow: stops before any job", message=grch37_msg))
+    c.append(vcf_case("grch37_no_header_job", "grch37_no_header.vcf", E,
+                      what="the same in the annotation job alone (a direct snakemake/annotate run)",
+                      message=grch37_msg))
+    c.append(vcf_case("grch37_no_header_as_grch37", "grch37_no_header.vcf", R, config={"reference_build": "GRCh37"},
+                      what="the same VCF with reference_build: GRCh37 is called",
+                      asserts={"genes": {"CYP2C19": {"status_in": ["called", "ambiguous"]}}}))
+    c.append({"id": "split_vcf_one_part_grch37", "what": "one sample split over a GRCh38 and a GRCh37 file",
+              "via": "check", "files": ["split_a.vcf", "grch38_and_grch37_parts.vcf"],
+              "sheet": [{"sample": "S1", "vcf": "split_a.vcf;grch38_and_grch37_parts.vcf"}],
+              "expect": E, "message": ["grch38_and_grch37_parts.vcf", "the records are GRCh37"]})
     c.append(vcf_case("mixed_build_contigs", "mixed_contig_lengths.vcf", E, what="contig lengths of both builds",
                       message=["mixed_contig_lengths.vcf", "GRCh37 and GRCh38"]))
     c.append(vcf_case("mixed_chr_names", "mixed_chr_names.vcf", R, what="records alternate chr10 / 10",
@@ -393,8 +467,21 @@ def build_cases() -> list[dict]:
                       asserts=CYP_12))
     c.append(vcf_case("gvcf_blocks_only", "gvcf_blocks_only.vcf", R, what="only <NON_REF> reference blocks",
                       asserts={"genes": {"CYP2C19": {"status": "called", "diplotype": "*38/*38"}}}))
-    c.append(vcf_case("empty_body", "header_only.vcf", R, what="header only, no records",
-                      asserts={"genes": {"CYP2C19": {"status": "not_called"}}}))
+    c.append(vcf_case("check_gvcf", "gvcf_blocks_only.vcf", "ok", via="check", what="check says gVCF",
+                      stdout=["S1: 1 VCF, gVCF", "GRCh38"]))
+    c.append(vcf_case("check_phased", "phased_hom.vcf", "ok", via="check", what="check says phased",
+                      stdout=["REF matches GRCh38 at 100% of 35 PGx positions", "1/20 VCF genes", "% phased;"]))
+    c.append(vcf_case("check_unphased", "good.vcf", "ok", via="check", what="check says unphased",
+                      stdout=["; unphased;", "S1:"]))
+    c.append(vcf_case("empty_body", "header_only.vcf", E, what="header only, no records: never a report of "
+                      "all-not-called genes", message=["header_only.vcf", "no records"]))
+    c.append(vcf_case("empty_body_run", "header_only.vcf", E, via="run", what="header only, through the workflow",
+                      message=["header_only.vcf", "no records"]))
+    c.append(vcf_case("off_target_records", "off_target.vcf", E, via="check",
+                      what="records only far from the pharmacogenes",
+                      message=["off_target.vcf", "pharmacogene region", "wrong build or a VCF filtered"]))
+    c.append(vcf_case("off_target_records_job", "off_target.vcf", E, what="the same in the annotation job",
+                      message=["off_target.vcf", "wrong build or a VCF filtered"]))
     # ---------------------------------------------------------------- unreadable file
     c.append(vcf_case("unreadable_vcf", "good.vcf", E, what="chmod 000 (skipped as root: root reads anything)",
                       chmod={"good.vcf": 0}, skip_if_root=True, message=["good.vcf", "permission"]))
@@ -431,16 +518,28 @@ def build_cases() -> list[dict]:
     c.append(sheet_case("sheet_crlf", "sheet with CRLF line endings", expect="report", via="annotate",
                         files=["good.vcf", "sheet_crlf.tsv"], sheet_file="sheet_crlf.tsv",
                         **{"assert": {**CYP_12, "json_contains": ['"clopidogrel"']}}))
-    c.append(sheet_case("sheet_name_with_space", "sample 'S 1'", sheet=[{"sample": "S 1", "vcf": "good.vcf"}],
-                        message=["samples.tsv", "line 2", "file name", "rename"]))
-    c.append(sheet_case("sheet_name_html", "sample '<script>alert(1)</script>'", via="run",
-                        sheet=[{"sample": "<script>alert(1)</script>", "vcf": "good.vcf"}],
-                        message=["samples.tsv", "line 2", "file name", "rename"]))
-    c.append(sheet_case("sheet_name_path_separator", "sample '../../etc/evil'",
-                        sheet=[{"sample": "../../etc/evil", "vcf": "good.vcf"}],
-                        message=["samples.tsv", "line 2", "path separators"]))
-    c.append(sheet_case("sheet_name_dotfile", "sample '.hidden' (would write hidden files)",
-                        sheet=[{"sample": ".hidden", "vcf": "good.vcf"}], message=["samples.tsv", "line 2"]))
+    # any id the VCF allows works (output files get a safe name, the report shows the id)
+    def id_case(cid, what, sample, *, via="annotate", asserts=None):
+        return {"id": cid, "what": what, "via": via, "files": ["unusual_ids.vcf"],
+                "sheet": [{"sample": sample, "vcf": "unusual_ids.vcf"}], "sample": sample, "expect": "report",
+                "assert": asserts or {**CYP_12, "json_contains": [json_string(sample)]}}
+
+    c.append(id_case("sheet_name_with_space", "sample 'S 1': reported as S_1~<hash>.*", "S 1"))
+    c.append(id_case("sheet_name_html", "sample '<script>alert(1)</script>': escaped in the HTML",
+                     "<script>alert(1)</script>", via="run",
+                     asserts={**CYP_12, "html_not_contains": ["<script>alert(1)"],
+                              "html_contains": ["&lt;script&gt;alert(1)&lt;/script&gt;"]}))
+    c.append(id_case("sheet_name_path_separator", "sample '../../etc/evil': written under results/ only",
+                     "../../etc/evil", via="run"))
+    c.append(id_case("sheet_name_dotfile", "sample '.hidden': no hidden file", ".hidden"))
+    c.append({"id": "sheet_names_same_slug_and_unicode", "what": "ids that slug the same, unicode, '<', '/'",
+              "via": "run", "files": ["unusual_ids.vcf"],
+              "sheet": [{"sample": n, "vcf": "unusual_ids.vcf"} for n in
+                        ("LAB 2024/001", "LAB_2024/001", "P1<i>", "Müller-07")],
+              "sample": "LAB 2024/001", "expect": "report",
+              "assert": {**CYP_12, "other_samples": {"LAB_2024/001": {"CYP2C19": "*1/*17"},
+                                                     "P1<i>": {"CYP2C19": "*1/*17"},
+                                                     "Müller-07": {"CYP2C19": "*1/*17"}}}})
     c.append(sheet_case("sheet_bad_sex", "sex 'yes'", sheet=[{"sample": "S1", "vcf": "good.vcf", "sex": "yes"}],
                         message=["samples.tsv", "line 2", "female, male or unknown"]))
     c.append(sheet_case("sheet_bad_secondary_findings", "secondary_findings 'maybe'",
@@ -501,6 +600,25 @@ def build_cases() -> list[dict]:
               "files": ["good.vcf", "cnv_non_numeric.tsv"],
               "sheet": [{"sample": "S1", "vcf": "good.vcf", "cnv": "cnv_non_numeric.tsv"}],
               "expect": E, "message": ["cnv_non_numeric.tsv", "line 2", "many"]})
+    # one patient's bad file fails that patient only: the others are reported
+    c.append({"id": "outside_bad_one_of_three", "what": "S2's outside-call file is bad; S1 and S3 are reported",
+              "via": "run", "files": ["good_multi.vcf", "outside_unknown_allele.tsv"],
+              "sheet": [{"sample": "S1", "vcf": "good_multi.vcf"},
+                        {"sample": "S2", "vcf": "good_multi.vcf", "outside_calls": "outside_unknown_allele.tsv"},
+                        {"sample": "S3", "vcf": "good_multi.vcf"}],
+              "expect": "partial", "failed": {"S2": ["outside_unknown_allele.tsv", "line 1", "*999"]},
+              "reported": ["S1", "S3"]})
+    c.append({"id": "cnv_bad_one_of_two", "what": "S1's copy-number file is bad; S3 is reported",
+              "via": "run", "files": ["good_multi.vcf", "cnv_non_numeric.tsv"],
+              "sheet": [{"sample": "S1", "vcf": "good_multi.vcf", "cnv": "cnv_non_numeric.tsv"},
+                        {"sample": "S3", "vcf": "good_multi.vcf"}],
+              "expect": "partial", "failed": {"S1": ["cnv_non_numeric.tsv", "line 2", "many"]},
+              "reported": ["S3"]})
+    c.append({"id": "outside_bad_check", "what": "pgxannot check parses every outside-call file",
+              "via": "check", "files": ["good_multi.vcf", "outside_unknown_gene.tsv"],
+              "sheet": [{"sample": "S1", "vcf": "good_multi.vcf"},
+                        {"sample": "S2", "vcf": "good_multi.vcf", "outside_calls": "outside_unknown_gene.tsv"}],
+              "expect": E, "message": ["patient S2", "outside_unknown_gene.tsv", "CYP9Z9"]})
     # ----------------------------------------------------------------- HTML payloads
     payload_meds = "<script>alert(1)</script>;\"><img src=x onerror=alert(2)>;javascript:alert(3)"
     c.append({"id": "html_payload_in_medications", "what": "script/attribute/URL payloads in medications and indication",
@@ -529,7 +647,10 @@ def main() -> None:
             assert f in files, f"{c['id']}: unknown file {f}"
     doc = ("# Bad-input corpus: generated by make_corpus.py (do not edit by hand).\n"
            "# expect: error -> non-zero exit, one-line message containing every 'message' substring;\n"
-           "# expect: report -> exit 0 and the 'assert' checks hold on the sample's report.\n")
+           "# expect: report -> exit 0 and the 'assert' checks hold on the sample's report;\n"
+           "# expect: ok -> (pgxannot check) exit 0, stdout contains every 'stdout' substring;\n"
+           "# expect: partial -> non-zero exit; each 'failed' patient gets no report and one error line\n"
+           "#   with its substrings; every 'reported' patient gets its reports.\n")
     doc += yaml.safe_dump(cases, sort_keys=False, allow_unicode=True, width=120)
     (HERE / "cases.yaml").write_text(doc, encoding="utf-8")
     total = sum(p.stat().st_size for p in HERE.rglob("*") if p.is_file())
