@@ -148,3 +148,13 @@ def test_run_help_is_pgxannots_and_says_snakemake_options_pass_through():
     assert p.stdout.startswith("usage: pgxannot run [SNAKEMAKE OPTIONS ...]")
     assert "Every Snakemake option passes through" in p.stdout and "__main__.py" not in p.stdout
     assert "--help-snakemake" in p.stdout
+
+
+def test_the_rate_ignores_the_time_before_the_first_report(tmp_path):
+    """Jobs read their VCF before their first report: minutes of 0 done must not make the
+    time left look like hours."""
+    p = runner._Progress(tmp_path, 0.0, runner._Say())
+    p.history = [(0.0, 0), (10.0, 0), (20.0, 0), (30.0, 10), (40.0, 110)]
+    assert p._line(110, 1110, 40.0) == "110/1,110 patients (10%), 10.0/s, about 1 min 40 s left"
+    p.history = [(0.0, 0), (10.0, 0)]
+    assert p._line(0, 1110, 10.0) == "0/1,110 patients (0%)"

@@ -80,7 +80,7 @@ def progress_line(done: int, total: int, elapsed: float, rate_done: int | None =
     pct = 100 * done / total if total else 100.0
     line = f"{done:,}/{total:,} patients ({pct:.0f}%)"
     counted = done if rate_done is None else rate_done
-    if elapsed > 0 and counted > 0:
+    if elapsed > 0 and counted > 0 and done > 0:
         rate = counted / elapsed
         line += f", {rate:.1f}/s"
         if done < total:

@@ -46,6 +46,7 @@ from pgxannot.progress import (
 )
 
 PROGRESS_EVERY_S = 10.0
+RATE_WINDOW_S = 180.0  # the rate (and time left) of the progress line: over the last 3 minutes
 MAX_ROUNDS = 3  # a job-time patient failure leads to one more round without that patient
 LIST_MAX = 200  # an input/output list longer than this (characters) is shown as a count
 FAILED_SHOWN = 50  # failed patients listed in the summary (all are in results/work/failed/)
@@ -270,8 +271,8 @@ class _Progress:
         self.workdir, self.since, self.say = workdir, since, say
         self.next = time.monotonic() + PROGRESS_EVERY_S
         self.chunks: dict[str, int] | None = None
-        self.started = since
         self.last: int | None = None
+        self.history: list[tuple[float, int]] = []  # (time, patients done) of recent ticks
 
     def tick(self, *, final: bool = False) -> None:
         if self.chunks is None and not self._plan():
@@ -284,16 +285,25 @@ class _Progress:
         total = sum(self.chunks.values())
         progress = read_progress(self.workdir / PROGRESS_DIR, since=self.since)
         done = sum(min(progress[c].done, n) for c, n in self.chunks.items() if c in progress)
+        now_s = time.time()
+        self.history = [(t, d) for t, d in self.history if t >= now_s - RATE_WINDOW_S] + [(now_s, done)]
         if total and (not final or (done == total and done != self.last)):
-            self.say("pgxannot: " + progress_line(done, total, time.time() - self.started))
+            self.say("pgxannot: " + self._line(done, total, now_s))
             self.last = done
+
+    def _line(self, done: int, total: int, now_s: float) -> str:
+        """The rate over the last minutes, counted from the first patient done in that window
+        (a job reads its VCF before its first report: that time says nothing of the rest)."""
+        first = next(((t, d) for t, d in self.history if d > 0), None)
+        if first is None or first[0] == now_s:
+            return progress_line(done, total, 0.0)
+        return progress_line(done, total, now_s - first[0], rate_done=done - first[1])
 
     def _plan(self) -> bool:
         run = read_json(self.workdir / RUN_FILE, since=self.since)
         if run is None:
             return False
         self.chunks = {str(k): int(v) for k, v in (run.get("chunks") or {}).items()}
-        self.started = time.time()
         total = sum(self.chunks.values())
         if total:
             self.say(f"pgxannot: {total:,} patient(s) to annotate in {len(self.chunks)} job(s); "
