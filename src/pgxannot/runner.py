@@ -287,7 +287,9 @@ class _Progress:
         done = sum(min(progress[c].done, n) for c, n in self.chunks.items() if c in progress)
         now_s = time.time()
         self.history = [(t, d) for t, d in self.history if t >= now_s - RATE_WINDOW_S] + [(now_s, done)]
-        if total and (not final or (done == total and done != self.last)):
+        # below 100 %: every ten seconds (not after the jobs ended); 100 %: once
+        show = bool(total) and (done != self.last if done == total else not final)
+        if show:
             self.say("pgxannot: " + self._line(done, total, now_s))
             self.last = done
 
