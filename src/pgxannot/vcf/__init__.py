@@ -12,7 +12,9 @@ see :mod:`pgxannot.vcf.model` for the conventions. One module per concern:
 * :mod:`~pgxannot.vcf.records` checks and decoding of one record;
 * :mod:`~pgxannot.vcf.sites` genotypes at requested sites (pharmacogene positions);
 * :mod:`~pgxannot.vcf.variants` every variant record of some regions (risk screens);
-* :mod:`~pgxannot.vcf.normalize` allele trimming and re-expression.
+* :mod:`~pgxannot.vcf.normalize` allele trimming and re-expression;
+* :mod:`~pgxannot.vcf.probe` what a VCF holds at the PGx positions, read in seconds (checks);
+* :mod:`~pgxannot.vcf.build` the genome build decided from the REF alleles (one pure function).
 
 Reading strategy
 ----------------
