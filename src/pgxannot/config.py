@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import unicodedata
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cache
@@ -246,6 +247,9 @@ def _row(rec: dict[str, str], *, path: Path, line: int, bases: list[Path], seen:
     sample = rec["sample"]
     if not sample:
         raise SampleSheetError("empty 'sample'", path=path, where=where)
+    if any(unicodedata.category(ch) == "Cc" for ch in sample):
+        raise SampleSheetError(f"sample id {sample!r} holds a control character (no VCF sample name can)",
+                               path=path, where=where, hint="remove it from the sheet (and the VCF header)")
     if sample in seen:
         raise SampleSheetError(f"sample '{sample}' repeated (first on line {seen[sample]})", path=path,
                                where=where, hint="list each sample once; split VCFs go ';'-separated in one row")

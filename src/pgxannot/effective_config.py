@@ -85,7 +85,7 @@ def check_config(configfile: Path, *, index_dir: Path | None = INDEX_DIR) -> Che
     result = check_inputs(cfg, rows, index_dir=index_dir, genotypes=True)
     errors = result.run_errors + [f"patient {s}: {m}" for s, m in result.patient_errors.items()]
     ok = len(rows) - len(result.patient_errors)
-    summary = (f"{configfile}: {len(rows)} sample(s) in {sheet}, {len(result.groups)} VCF group(s), "
+    summary = (f"{configfile}: valid; {len(rows)} sample(s) in {sheet}, {len(result.groups)} VCF group(s), "
                f"build {cfg['reference_build']}: " + (
                    f"{ok} sample(s) ready" if not result.run_errors else "the run would stop")
                + (f", {len(result.patient_errors)} would not be reported" if result.patient_errors else ""))

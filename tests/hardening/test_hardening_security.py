@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from html.parser import HTMLParser
@@ -127,9 +128,24 @@ def test_tsv_has_no_spreadsheet_formula(hostile_run: Path) -> None:
 
 @pytest.mark.parametrize("name", [
     "<script>alert(1)</script>", "../../etc/passwd", "a/b", "a\\b", "S 1", "-rf", ".hidden", "S1;rm -rf ~",
-    "S1$(id)", "S1`id`", "S1\x00", "Ş1", "x" * 129, "S1\"onmouseover=alert(1)", "%2e%2e%2f",
+    "S1$(id)", "S1`id`", "Ş1", "x" * 129, "S1\"onmouseover=alert(1)", "%2e%2e%2f", "..", "~root",
 ])
-def test_hostile_sample_names_are_refused(tmp_path: Path, name: str) -> None:
+def test_hostile_sample_names_get_inert_file_names(tmp_path: Path, name: str) -> None:
+    """Any id the VCF allows is accepted (issue #16); its files get a name that cannot leave
+    the output folder, start an option, hide itself or run in a shell (pgxannot.sample_ids)."""
+    vcf = tmp_path / "a.vcf"
+    vcf.write_text("##fileformat=VCFv4.2\n")
+    sheet = tmp_path / "samples.tsv"
+    sheet.write_text(f"sample\tvcf\n{name}\t{vcf}\n", encoding="utf-8")
+    (row,) = load_sample_sheet(sheet)
+    assert row.sample == name
+    stem = row.file_stem
+    assert re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._~-]*", stem) and ".." not in stem, stem
+    assert (tmp_path / "results" / "reports" / f"{stem}.html").resolve().parent == tmp_path / "results" / "reports"
+
+
+@pytest.mark.parametrize("name", ["S1\x00", "S1\x1b[31m", "S1\x7f"])
+def test_sample_names_with_control_characters_are_refused(tmp_path: Path, name: str) -> None:
     vcf = tmp_path / "a.vcf"
     vcf.write_text("##fileformat=VCFv4.2\n")
     sheet = tmp_path / "samples.tsv"
@@ -137,7 +153,7 @@ def test_hostile_sample_names_are_refused(tmp_path: Path, name: str) -> None:
     with pytest.raises(SampleSheetError) as info:
         load_sample_sheet(sheet)
     msg = info.value.one_line()
-    assert "\n" not in msg and str(sheet) in msg and "line 2" in msg
+    assert "\n" not in msg and str(sheet) in msg and "line 2" in msg and "control character" in msg
 
 
 def test_network_hook_blocks_connections(tmp_path: Path) -> None:
