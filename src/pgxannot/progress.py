@@ -14,6 +14,7 @@ import json
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from pgxannot.errors import OutputError
 from pgxannot.files import read_json_or, write_atomic
@@ -94,13 +95,13 @@ PLAN_FILE = Path("results") / "work" / "plan.json"  # written when the workflow 
 RUN_FILE = Path("results") / "work" / "run.json"  # written when the jobs are about to start
 
 
-def write_json(path: Path, data: dict) -> None:
+def write_json(path: Path, data: dict[str, Any]) -> None:
     """Write a small JSON file atomically; progress and plans never fail their writer."""
     with contextlib.suppress(OutputError):
         write_atomic(path, json.dumps(data, indent=1, sort_keys=True, ensure_ascii=False) + "\n", durable=False)
 
 
-def read_json(path: Path, *, since: float = 0.0) -> dict | None:
+def read_json(path: Path, *, since: float = 0.0) -> dict[str, Any] | None:
     """``path``'s JSON object when it was written after ``since``; None otherwise."""
     try:
         if path.stat().st_mtime < since:

@@ -28,7 +28,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
@@ -313,7 +313,7 @@ class _Progress:
         return True
 
 
-def _pump(stream, output: SnakemakeOutput, say: _Say) -> None:
+def _pump(stream: Iterable[str], output: SnakemakeOutput, say: _Say) -> None:
     for line in stream:
         for shown in output.feed(line):
             say(shown)

@@ -78,8 +78,8 @@ class BuildCall:
                     if best.compared else "no record starts at a PGx position of either build")
             return head + (f" ({'; '.join(others)})" if others and best.compared else "")
         won = self.tally(self.build)
-        others = "; ".join(t.describe() for t in self.tallies if t.build != self.build)
-        return f"REF matches {self.build} at {100 * won.fraction:.0f}% of {won.compared} PGx positions ({others})"
+        rest = "; ".join(t.describe() for t in self.tallies if t.build != self.build)
+        return f"REF matches {self.build} at {100 * won.fraction:.0f}% of {won.compared} PGx positions ({rest})"
 
 
 def tally(build: str, pairs: Iterable[tuple[str, str]]) -> RefTally:
