@@ -158,3 +158,17 @@ def test_the_rate_ignores_the_time_before_the_first_report(tmp_path):
     assert p._line(110, 1110, 40.0) == "110/1,110 patients (10%), 10.0/s, about 1 min 40 s left"
     p.history = [(0.0, 0), (10.0, 0)]
     assert p._line(0, 1110, 10.0) == "0/1,110 patients (0%)"
+
+
+def test_a_line_every_ten_seconds_before_the_jobs_start(tmp_path, capsys, monkeypatch):
+    """The checks and Snakemake's plan of a 3,202-sample run take half a minute: not silent."""
+    clock = [1000.0]
+    monkeypatch.setattr(runner.time, "monotonic", lambda: clock[0])
+    monkeypatch.setattr(runner.time, "time", lambda: clock[0])
+    p = runner._Progress(tmp_path, 1000.0, runner._Say())  # no run.json yet: jobs not started
+    for t in (1005.0, 1010.5, 1015.0, 1021.0):
+        clock[0] = t
+        p.tick()
+    lines = capsys.readouterr().err.splitlines()
+    assert lines == ["pgxannot: checking the inputs and planning the jobs (10 s so far)",
+                     "pgxannot: checking the inputs and planning the jobs (21 s so far)"]

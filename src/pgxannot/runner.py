@@ -40,6 +40,7 @@ from pgxannot.progress import (
     PLAN_FILE,
     PROGRESS_DIR,
     RUN_FILE,
+    format_duration,
     progress_line,
     read_json,
     read_progress,
@@ -276,6 +277,7 @@ class _Progress:
 
     def tick(self, *, final: bool = False) -> None:
         if self.chunks is None and not self._plan():
+            self._preparing()
             return
         now = time.monotonic()
         if not final and now < self.next:
@@ -292,6 +294,15 @@ class _Progress:
         if show:
             self.say("pgxannot: " + self._line(done, total, now_s))
             self.last = done
+
+    def _preparing(self) -> None:
+        """Before the jobs start (the input checks, Snakemake's plan of thousands of files):
+        a line every ten seconds too, so a long start is not mistaken for a hang."""
+        now = time.monotonic()
+        if now >= self.next:
+            self.next = now + PROGRESS_EVERY_S
+            self.say("pgxannot: checking the inputs and planning the jobs "
+                     f"({format_duration(time.time() - self.since)} so far)")
 
     def _line(self, done: int, total: int, now_s: float) -> str:
         """The rate over the last minutes, counted from the first patient done in that window
