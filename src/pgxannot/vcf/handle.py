@@ -103,10 +103,10 @@ def query(vcf, region: str):
 warnings.filterwarnings("ignore", message="no intervals found", category=UserWarning)
 
 
-def merge_windows(positions: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
+def merge_windows(positions: Sequence[tuple[int, int]], *, gap: int = MERGE_GAP) -> list[tuple[int, int]]:
     out: list[tuple[int, int]] = []
     for start, end in sorted(positions):
-        if out and start <= out[-1][1] + MERGE_GAP:
+        if out and start <= out[-1][1] + gap:
             out[-1] = (out[-1][0], max(out[-1][1], end))
         else:
             out.append((start, end))

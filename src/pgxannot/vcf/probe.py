@@ -28,6 +28,7 @@ from pgxannot.vcf.records import check_record, record_genotypes, ref_block_end
 
 # genotype records summarised per file: enough to tell phased from unphased and chrX ploidy
 GENOTYPE_RECORDS = 40
+GENOTYPE_GAP = 300  # positions this close are read by one region query in the genotype pass
 CHR_X = "chrX"
 
 
@@ -114,7 +115,8 @@ def probe_vcf(info: VcfInfo, sites: Mapping[str, Sequence[Site]], *, main_build:
     if not tally.any and path is not None:  # nothing near the PGx positions: any record at all?
         with reading(info, path, samples=[]) as vcf:
             tally.any = next(iter(vcf), None) is not None
-    genotypes = _genotypes(info, path, samples, sites.get(main_build, ())) if samples else {}
+    chosen = _genotype_positions(tally.refs.get(main_build, {}))
+    genotypes = _genotypes(info, path, samples, chosen) if samples else {}
     return VcfProbe(info=info, refs=tally.refs, records_in_regions=tally.in_regions,
                     ref_blocks=tally.ref_blocks, has_records=tally.any, indexed=path is not None,
                     genotypes=genotypes)
@@ -139,25 +141,46 @@ def _records(vcf, indexed: bool, site_lists) -> Iterator:
                         yield from query(vcf, f"{name}:{start}-{end}")
 
 
+def _genotype_positions(seen: Mapping[tuple[str, int], str]) -> list[tuple[str, int]]:
+    """The first PGx positions with a record, GENOTYPE_RECORDS on the autosomes and on chrX."""
+    ordered = sorted(seen)
+    auto = [k for k in ordered if k[0] != CHR_X][:GENOTYPE_RECORDS]
+    return auto + [k for k in ordered if k[0] == CHR_X][:GENOTYPE_RECORDS]
+
+
+def _near(vcf, indexed: bool, positions: Sequence[tuple[str, int]]) -> Iterator:
+    """The records at ``positions`` (indexed: narrow region queries; else the whole file).
+    Samples are decoded here, so the windows are small (a wide VCF's record is kilobytes)."""
+    if not indexed:
+        yield from vcf
+        return
+    cmap = ChromMap(seqnames(vcf))
+    by_chrom: dict[str, list[tuple[int, int]]] = {}
+    for chrom, pos in positions:
+        by_chrom.setdefault(chrom, []).append((pos, pos))
+    for chrom, spans in by_chrom.items():
+        for name in cmap.vcf_name(chrom):
+            for start, end in merge_windows(spans, gap=GENOTYPE_GAP):
+                yield from query(vcf, f"{name}:{start}-{end}")
+
+
 def _genotypes(info: VcfInfo, path: Path | None, samples: Sequence[str],
-               sites: Sequence[Site]) -> dict[str, GenotypeSummary]:
-    """Phasing and chrX ploidy of ``samples`` in the first records at the PGx positions."""
-    positions = {(s.chrom, s.pos) for s in sites}
+               positions: Sequence[tuple[str, int]]) -> dict[str, GenotypeSummary]:
+    """Phasing and chrX ploidy of ``samples`` in the records at ``positions``."""
+    wanted = set(positions)
     with reading(info, path, samples=samples) as vcf:
         names = list(vcf.samples)
         n = len(names)
         counts = np.zeros((5, n), dtype=np.int64)
-        left = {"auto": GENOTYPE_RECORDS, "x": GENOTYPE_RECORDS}
-        for v in _records(vcf, path is not None, [sites]):
-            chrom = canonical_chrom(v.CHROM)
-            kind = "x" if chrom == CHR_X else "auto"
-            if (chrom, v.POS) not in positions or not left[kind]:
+        for v in _near(vcf, path is not None, positions):
+            key = (canonical_chrom(v.CHROM), v.POS)
+            if key not in wanted:
                 continue
+            wanted.discard(key)  # the first record at a position
             check_record(v, info)
             gt, phased, _ = record_genotypes(v, info.path, 1 + len(v.ALT), n)
-            _count(counts, gt, phased, chr_x=kind == "x")
-            left[kind] -= 1
-            if not any(left.values()):
+            _count(counts, gt, phased, chr_x=key[0] == CHR_X)
+            if not wanted:
                 break
     return {name: GenotypeSummary(*(int(x) for x in counts[:, k])) for k, name in enumerate(names)}
 
