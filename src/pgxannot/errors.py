@@ -40,8 +40,8 @@ class PgxannotError(Exception):
         elif self.where:
             loc = f"{self.where}: "
         text = f"{loc}{self.message}"
-        if self.hint:
-            text = text.rstrip(".") + f". {self.hint}"
+        if self.hint:  # "... other regions?" keeps its question mark: no "?." before the hint
+            text = (text if text.endswith(("?", "!")) else text.rstrip(".") + ".") + f" {self.hint}"
         return " ".join(text.split())
 
     def lines(self) -> list[str]:
