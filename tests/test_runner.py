@@ -172,3 +172,14 @@ def test_a_line_every_ten_seconds_before_the_jobs_start(tmp_path, capsys, monkey
     lines = capsys.readouterr().err.splitlines()
     assert lines == ["pgxannot: checking the inputs and planning the jobs (10 s so far)",
                      "pgxannot: checking the inputs and planning the jobs (21 s so far)"]
+
+
+def test_the_start_line_says_how_many_patients_are_left_out(tmp_path, capsys):
+    work = tmp_path / "results" / "work"
+    work.mkdir(parents=True)
+    (work / "plan.json").write_text(json.dumps({"patients": 3, "excluded": {"S2": "oc.tsv (line 1): bad"}}))
+    (work / "run.json").write_text(json.dumps({"chunks": {"g001c001": 2}}))
+    runner._Progress(tmp_path, 0.0, runner._Say()).tick()
+    assert capsys.readouterr().err.splitlines()[:2] == [
+        "pgxannot: 2 patient(s) to annotate in 1 job(s); progress every 10 s",
+        "pgxannot: 1 patient(s) left out: their own input failed (why: at the end)"]

@@ -318,9 +318,13 @@ class _Progress:
             return False
         self.chunks = {str(k): int(v) for k, v in (run.get("chunks") or {}).items()}
         total = sum(self.chunks.values())
+        plan = read_json(self.workdir / PLAN_FILE, since=self.since) or {}
+        left_out = len(plan.get("excluded") or {})
         if total:
             self.say(f"pgxannot: {total:,} patient(s) to annotate in {len(self.chunks)} job(s); "
                      f"progress every {PROGRESS_EVERY_S:.0f} s")
+        if left_out:
+            self.say(f"pgxannot: {left_out:,} patient(s) left out: their own input failed (why: at the end)")
         return True
 
 
