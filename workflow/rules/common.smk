@@ -164,4 +164,3 @@ def needrun_chunks():
     except Exception:  # Snakemake's DAG is not a public API: then count every chunk
         return sizes
     return {c: n for c, n in sizes.items() if f"annotate_{c}" in names}
-
