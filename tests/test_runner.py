@@ -183,3 +183,23 @@ def test_the_start_line_says_how_many_patients_are_left_out(tmp_path, capsys):
     assert capsys.readouterr().err.splitlines()[:2] == [
         "pgxannot: 2 patient(s) to annotate in 1 job(s); progress every 10 s",
         "pgxannot: 1 patient(s) left out: their own input failed (why: at the end)"]
+
+
+def test_lines_go_on_while_the_cohort_summary_and_checksums_run(tmp_path, capsys, monkeypatch):
+    """After the last report, the cohort page of 3,202 patients took 90 s: not silent either."""
+    clock = [1000.0]
+    monkeypatch.setattr(runner.time, "monotonic", lambda: clock[0])
+    monkeypatch.setattr(runner.time, "time", lambda: clock[0])
+    work = tmp_path / "results" / "work"
+    (work / "progress").mkdir(parents=True)
+    (work / "run.json").write_text(json.dumps({"chunks": {"g001c001": 2}}))
+    ProgressFile(work / "progress" / "g001c001.json", 2).update(2, force=True)
+    p = runner._Progress(tmp_path, 0.0, runner._Say())
+    for t in (1000.0, 1010.0, 1020.0, 1030.0):
+        clock[0] = t
+        p.tick()
+    p.tick(final=True)
+    lines = capsys.readouterr().err.splitlines()
+    assert lines[1:] == ["pgxannot: 2/2 patients (100%)",
+                         "pgxannot: all 2 patients annotated; the cohort summary and checksums (10 s so far)",
+                         "pgxannot: all 2 patients annotated; the cohort summary and checksums (20 s so far)"]

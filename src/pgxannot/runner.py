@@ -274,6 +274,7 @@ class _Progress:
         self.chunks: dict[str, int] | None = None
         self.last: int | None = None
         self.history: list[tuple[float, int]] = []  # (time, patients done) of recent ticks
+        self.all_done_at = 0.0  # when the last line with a new count was printed
 
     def tick(self, *, final: bool = False) -> None:
         if self.chunks is None and not self._plan():
@@ -289,11 +290,17 @@ class _Progress:
         done = sum(min(progress[c].done, n) for c, n in self.chunks.items() if c in progress)
         now_s = time.time()
         self.history = [(t, d) for t, d in self.history if t >= now_s - RATE_WINDOW_S] + [(now_s, done)]
+        if total and done == total == self.last:  # then the cohort summary and checksums run
+            if not final:
+                self.say(f"pgxannot: all {total:,} patients annotated; the cohort summary and checksums "
+                         f"({format_duration(now_s - self.all_done_at)} so far)")
+            return
         # below 100 %: every ten seconds (not after the jobs ended); 100 %: once
         show = bool(total) and (done != self.last if done == total else not final)
         if show:
             self.say("pgxannot: " + self._line(done, total, now_s))
             self.last = done
+            self.all_done_at = now_s
 
     def _preparing(self) -> None:
         """Before the jobs start (the input checks, Snakemake's plan of thousands of files):
