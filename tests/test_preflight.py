@@ -173,3 +173,15 @@ def test_check_prints_one_line_per_sample_and_exits_non_zero_on_any_error(tmp_pa
     assert len(errors) == 2 and all(e.startswith("pgxannot: error: ") for e in errors)
     assert "S9 not in the VCF" in errors[0] and "patient S1" in errors[1] and "*999" in errors[1]
     assert "S1: NOT REPORTED" in out.out
+    assert "S9: not in its VCF (see the error below)" in out.out.splitlines()
+
+
+def test_check_blames_only_the_sample_missing_from_the_vcf(tmp_path, capsys, monkeypatch):
+    _copy(tmp_path, "good_multi.vcf")
+    _sheet(tmp_path, [{"sample": "S-1", "vcf": "good_multi.vcf"}, {"sample": "S2", "vcf": "good_multi.vcf"}])
+    (tmp_path / "config.yaml").write_text("samples: samples.tsv\n")
+    monkeypatch.chdir(tmp_path)
+    assert main(["check"]) == 2
+    assert capsys.readouterr().out.splitlines()[:2] == [
+        "S-1: not in its VCF (see the error below)",
+        "S2: not checked further: its VCF has a problem (see the error below)"]

@@ -333,7 +333,9 @@ def sample_line(row: SampleRow, result: InputCheck) -> str:
         return f"{row.sample}: NOT REPORTED: {result.patient_errors[row.sample]}"
     group = result.groups[row.vcf_key]
     if group.errors:
-        return f"{row.sample}: VCF problem (see the error below)"
+        if any(row.sample not in i.samples for i in group.infos):
+            return f"{row.sample}: not in its VCF (see the error below)"
+        return f"{row.sample}: not checked further: its VCF has a problem (see the error below)"
     assert group.call is not None
     n = len(group.paths)
     gvcf = ", gVCF" if any(p.ref_blocks for p in group.probes) else ""
