@@ -192,3 +192,16 @@ def test_sheet_check_warns_naming_the_line_and_strict_is_an_error(kb):
     with pytest.raises(SampleSheetError, match="line 4"):
         sheet_medication_warnings(rows, "samples.tsv", kb.names, strict=True)
     assert sheet_medication_warnings(rows[:1], "samples.tsv", kb.names, strict=True) == []
+
+
+@pytest.mark.parametrize("name", ["capecitabine", "fluorouracil"])
+@pytest.mark.parametrize("score", ["1.0", "1.5"])
+def test_fluoropyrimidine_titration_keeps_toxicity_and_where_available(kb, name, score):
+    """CPIC: reduce the starting dose, then titrate by toxicity or by drug monitoring where
+    available -- not 'guide dosing by therapeutic drug monitoring' (drops toxicity, and
+    monitoring is often not available for these drugs)."""
+    dpyd = call("DPYD", "Reference/c.1905+1G>A (*2A)", "Intermediate Metabolizer", score)
+    rec = drug(guidance_for([dpyd], [name], kb=kb), name)["recommendation"]
+    assert "titrate the dose by toxicity" in rec and "where available" in rec
+    assert "Guide dosing by therapeutic drug monitoring" not in rec
+    assert "50%" in rec

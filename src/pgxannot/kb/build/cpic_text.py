@@ -395,15 +395,21 @@ def alternatives(t: str) -> tuple[tuple[str, ...], bool]:
 
 # ---------------------------------------------------------------- notes (our words)
 
+_TDM = "Guide dosing by therapeutic drug monitoring."
+# CPIC's fluoropyrimidine rows: titrate by toxicity, or by drug levels where they can be had
+_TOX_TITRATION = "Then titrate the dose by toxicity, or by therapeutic drug monitoring where available."
+
 _NOTE_RULES: tuple[tuple[str, Callable[[re.Match[str]], str]], ...] = (
     (r"(consider a (?:lower starting dose,? (?:and )?|\d+–\d+% lower starting dose and |\d+% reduction in recommended "
      r"starting dose, )?)?slower titration",
      lambda m: "Consider titrating more slowly than usual." if m.group(1) else "Titrate more slowly than usual."),
     (r"drug monitoring.{0,30}strongly recommended",
      lambda m: "Therapeutic drug monitoring is strongly advised."),
+    (r"titration of dose based on toxicity",
+     lambda m: _TOX_TITRATION),
     (r"(use|utilize|utilizing) therapeutic drug monitoring to (guide|titrate)|therapeutic drug monitoring \(if "
      r"available\)|careful therapeutic drug monitoring|early therapeutic drug monitoring",
-     lambda m: "Guide dosing by therapeutic drug monitoring."),
+     lambda m: _TDM),
     (r"titrate dose to observed clinical response", lambda m: "Titrate to response and side effects."),
     (r"subsequent doses should be adjusted.{0,30}drug monitoring",
      lambda m: "Adjust later doses by drug levels, response and side effects."),
@@ -539,14 +545,13 @@ def _statin_options(text: str) -> str:
     return " or ".join(opts) or "another option"
 
 
-_TDM = "Guide dosing by therapeutic drug monitoring."
-
-
 def notes(t: str) -> tuple[str, ...]:
     """Our short clauses for what the text adds beside action, doses and alternatives."""
     out = [make(m) for pat, make in _NOTE_RULES for m in [re.search(pat, t, re.I)] if m]
     if "Therapeutic drug monitoring is strongly advised." in out and re.search(
             r"warranted, utiliz\w+ therapeutic drug monitoring", t, re.I):
+        out = [n for n in out if n != _TDM]
+    if _TOX_TITRATION in out:  # the same clause, said more exactly
         out = [n for n in out if n != _TDM]
     return tuple(dict.fromkeys(n for n in out if n))
 
