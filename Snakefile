@@ -19,6 +19,7 @@ else:
 
 
 include: "workflow/rules/common.smk"
+include: "workflow/rules/split.smk"
 include: "workflow/rules/annotate.smk"
 include: "workflow/rules/cohort.smk"
 
@@ -26,7 +27,7 @@ include: "workflow/rules/cohort.smk"
 rule all:
     default_target: True
     input:
-        get_final_output(),
+        get_final_output,
 
 
 # `pgxannot run` shows progress from the jobs that are about to run (workflow/rules/common.smk)

@@ -13,11 +13,18 @@ Stages, each in a fresh process (wall time, CPU time, peak RSS):
 
 * ``floor``: parse every genotype of the merged VCF once with cyvcf2;
 * ``read+call``: pgxannot reads the pharmacogene positions of N samples and calls them;
-* ``workflow``: ``pgxannot run`` end to end (per-patient JSON/TSV/HTML + cohort page);
+* ``workflow``: ``pgxannot run`` end to end with the default config (all four per-patient
+  formats: JSON, TSV, HTML, FHIR) + cohort files; ``--no-fhir`` runs it with ``fhir: false``;
+* ``cohort``: ``benchmarks/synth.py`` cohorts of ``--cohort-sizes`` patients (default
+  10,000 and 100,000), each first planned (``snakemake -n``: time to build the DAG), then
+  run in cohort mode (``outputs: [json]``), and with ``--full-sizes`` with full reports:
+  wall, CPU, the largest peak memory of any one job (Snakemake's ``benchmark:`` files),
+  files written;
 * ``genome``: pharmacogene calls and the germline ClinVar screen of the 5 M-record genome,
   indexed and unindexed.
 
-Usage: ``python benchmarks/run.py [--sizes 100,1000,3202] [--skip-genome] [--markdown]``
+Usage: ``python benchmarks/run.py [--sizes 100,1000,3202] [--cohort-sizes 10000,100000]
+[--full-sizes 10000] [--skip-genome] [--skip-cohort]``
 """
 
 from __future__ import annotations
@@ -37,6 +44,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "benchmarks" / "out"
 sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from pgxannot.paths import shared_data_dir  # noqa: E402
 from pgxannot.vcf.genome import CONTIG_LENGTHS  # noqa: E402
@@ -179,6 +187,57 @@ def stage_call(vcf: Path, n: int) -> dict:
     """)
 
 
+def _run_workflow(work: Path, *extra: str) -> str:
+    """Code for :func:`measure`: ``pgxannot run --cores 2`` in ``work``."""
+    return f"""
+        import subprocess
+        rc = subprocess.call([sys.executable, "-m", "pgxannot", "run", "--cores", "2", "-q", *{list(extra)!r},
+                              "--directory", {str(work)!r}], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                             env={{**__import__('os').environ, "SOURCE_DATE_EPOCH": "1700000000"}})
+        assert rc == 0, "workflow failed; rerun by hand in " + {str(work)!r}
+        result = rc
+    """
+
+
+def job_peaks(work: Path) -> dict:
+    """Per job kind (annotate, split): the largest peak RSS (MB) and the longest wall (s) of
+    its jobs, from Snakemake's benchmark files."""
+    out: dict = {}
+    for f in sorted((work / "logs" / "benchmark").glob("*.tsv")):
+        kind = f.stem.split("_", 1)[0]
+        head, values = f.read_text().splitlines()[:2]
+        rec = dict(zip(head.split("\t"), values.split("\t"), strict=False))
+        mb, s = float(rec["max_rss"]), float(rec["s"])
+        old = out.get(kind, {"rss_mb": 0.0, "wall": 0.0, "jobs": 0})
+        out[kind] = {"rss_mb": max(old["rss_mb"], mb), "wall": max(old["wall"], s), "jobs": old["jobs"] + 1}
+    return out
+
+
+def files_written(work: Path) -> dict:
+    """Files under results/ (all, per patient under results/reports) and their size."""
+    every = [p for p in (work / "results").rglob("*") if p.is_file()]
+    reports = [p for p in every if p.parent.name == "reports"]
+    return {"files": len(every), "reports": len(reports), "mb": sum(p.stat().st_size for p in every) / 1e6}
+
+
+def stage_cohort(n: int, *, outputs: str) -> dict:
+    """A synthetic cohort of ``n``: the DAG's build time (dry run), then the run."""
+    from synth import write_cohort
+
+    vcf, sheet = OUT / f"synthetic_{n}.vcf.gz", OUT / f"synthetic_{n}.samples.tsv"
+    if not (vcf.exists() and sheet.exists()):
+        write_cohort(n, OUT)
+    work = OUT / f"cohort_{n}_{outputs.replace(',', '_')}"
+    if work.exists():
+        shutil.rmtree(work)
+    work.mkdir(parents=True)
+    (work / "config.yaml").write_text(f"samples: {sheet}\nmissing_positions_as_reference: true\n"
+                                      f"outputs: [{outputs}]\n")
+    dag = measure(_run_workflow(work, "-n"))
+    m = measure(_run_workflow(work))
+    return {**m, "dag": dag, "jobs": job_peaks(work), **files_written(work)}
+
+
 def stage_workflow(vcf: Path, n: int, work: Path, *, fhir: bool) -> dict:
     import cyvcf2
 
@@ -193,14 +252,8 @@ def stage_workflow(vcf: Path, n: int, work: Path, *, fhir: bool) -> dict:
             fh.write(f"{s}\t{vcf}\t{sexes[i % 2]}\tclopidogrel;simvastatin\n")
     (work / "config.yaml").write_text(
         f"samples: samples.tsv\nmissing_positions_as_reference: true\nfhir: {str(fhir).lower()}\n")
-    return measure(f"""
-        import subprocess
-        rc = subprocess.call([sys.executable, "-m", "pgxannot", "run", "--cores", "2", "-q", "--directory",
-                              {str(work)!r}], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                             env={{**__import__('os').environ, "SOURCE_DATE_EPOCH": "1700000000"}})
-        assert rc == 0, "workflow failed; rerun by hand in " + {str(work)!r}
-        result = rc
-    """)
+    m = measure(_run_workflow(work))
+    return {**m, "jobs": job_peaks(work), **files_written(work)}
 
 
 def stage_genome(vcf: Path, *, indexed: bool) -> dict:
@@ -235,15 +288,33 @@ def row(name: str, n: int, m: dict, floor: float | None = None) -> str:
     return f"| {name} | {n} | {m['wall']:.1f} | {m['cpu']:.1f} | {m['rss_mb']:.0f} | {rate} | {ratio} |"
 
 
+def cohort_row(label: str, n: int, m: dict) -> str:
+    ann = m["jobs"].get("annotate", {})
+    split = m["jobs"].get("split", {})
+    cohort = m["jobs"].get("cohort", {})
+    dag = f"{m['dag']['wall']:.1f}" if "dag" in m else ""
+    return (f"| {label} | {n:,} | {dag} | {m['wall']:.0f} | {m['cpu']:.0f} | {1000 * m['cpu'] / n:.1f} | "
+            f"{ann.get('jobs', 0)} x {ann.get('rss_mb', 0):.0f} MB, {ann.get('wall', 0):.0f} s | "
+            f"{split.get('rss_mb', 0):.0f} MB, {split.get('wall', 0):.0f} s | "
+            f"{cohort.get('rss_mb', 0):.0f} MB, {cohort.get('wall', 0):.0f} s | {m['files']:,} ({m['mb']:.0f} MB) |")
+
+
 def main() -> None:
+    global OUT
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--sizes", default="100,1000,3202")
     ap.add_argument("--genome-records", type=int, default=5_000_000)
     ap.add_argument("--skip-genome", action="store_true")
     ap.add_argument("--skip-workflow", action="store_true")
-    ap.add_argument("--fhir", action="store_true", help="also write FHIR bundles in the workflow stage")
+    ap.add_argument("--no-fhir", action="store_true", help="workflow stage with fhir: false")
+    ap.add_argument("--cohort-sizes", default="10000,100000")
+    ap.add_argument("--full-sizes", default="10000", help="synthetic cohorts also run with full reports")
+    ap.add_argument("--skip-cohort", action="store_true")
+    ap.add_argument("--out", type=Path, help="where inputs and runs go (default benchmarks/out)")
     args = ap.parse_args()
-    sizes = [int(s) for s in args.sizes.split(",")]
+    OUT = args.out or OUT
+    fhir = not args.no_fhir
+    sizes = [int(s) for s in args.sizes.split(",") if s]
     vcf = merged_1kgp()
     lines = [
         f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
@@ -262,10 +333,24 @@ def main() -> None:
         print(lines[-1], flush=True)
     if not args.skip_workflow:
         for n in sizes:
-            m = stage_workflow(vcf, n, OUT / f"work_{n}", fhir=args.fhir)
-            lines.append(row("workflow: reports + cohort page" + (" + FHIR" if args.fhir else ""), n, m,
+            m = stage_workflow(vcf, n, OUT / f"work_{n}", fhir=fhir)
+            lines.append(row("workflow, default config: JSON/TSV/HTML" + (" + FHIR" if fhir else "")
+                             + f" ({m['files']:,} files; CPU {1000 * m['cpu'] / n:.1f} ms/patient; largest job "
+                             f"{m['jobs'].get('annotate', {}).get('rss_mb', 0):.0f} MB)", n, m,
                              floor["wall"] if n == 3202 else None))
             print(lines[-1], flush=True)
+    if not args.skip_cohort:
+        lines += ["", "| synthetic cohort | patients | DAG s (-n) | wall s | CPU s | CPU ms/patient | "
+                      "annotate jobs x peak, longest | split job peak, wall | cohort job peak, wall | files written |",
+                  "|---|---|---|---|---|---|---|---|---|---|"]
+        full = {int(x) for x in args.full_sizes.split(",") if x}
+        for n in [int(x) for x in args.cohort_sizes.split(",") if x]:
+            lines.append(cohort_row("cohort mode (outputs: [json])", n, stage_cohort(n, outputs="json")))
+            print(lines[-1], flush=True)
+            if n in full:
+                m = stage_cohort(n, outputs="json,tsv,html,fhir")
+                lines.append(cohort_row("full reports (all four)", n, m))
+                print(lines[-1], flush=True)
     if not args.skip_genome:
         g = synthetic_genome(args.genome_records)
         plain = OUT / f"synthetic_genome_{args.genome_records}.vcf"

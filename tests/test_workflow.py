@@ -259,3 +259,34 @@ def test_snakemake_report_bundle_has_every_patient_report(example_run):
     names = zipfile.ZipFile(example_run / "report.zip").namelist()
     for s in SAMPLES:
         assert any(n.endswith(f"/{s}.html") for n in names)
+
+
+@pytest.mark.slow
+def test_cohort_mode_writes_only_what_outputs_asks_for(example_run, tmp_path):
+    """`outputs: [json]` on the example sheet in chunks of two (the shared VCF is split into
+    one file per chunk first): one JSON per patient, the cohort files and the checksum
+    manifest; no other per-patient file, no history. The JSON reports are those of the
+    default run (the split changes nothing a report says)."""
+    sheet = (ROOT / "examples" / "samples.tsv").read_text()
+    (tmp_path / "config.yaml").write_text(f"samples: {ROOT / 'examples' / 'samples.tsv'}\n"
+                                          "outputs: [json]\nchunk_size: 2\n")
+    proc = run(["run", "--cores", "2"], cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    results = tmp_path / "results"
+    written = sorted(str(p.relative_to(results)) for p in results.rglob("*")
+                     if p.is_file() and p.relative_to(results).parts[0] != "work")
+    cohort = ["cohort/calls.tsv", "cohort/drug_actions.tsv", "cohort/phenotypes.tsv", "cohort/summary.html"]
+    assert written == sorted(["checksums.sha256", *cohort, *(f"reports/{s}.json" for s in SAMPLES)])
+    assert all(s in sheet for s in SAMPLES)
+    assert list((results / "work" / "split").glob("*.vcf.gz")), "the shared VCF was split per chunk"
+    listed = {}
+    for line in (results / "checksums.sha256").read_text().splitlines():
+        digest, rel = line.split("  ", 1)
+        listed[rel] = digest
+        assert hashlib.sha256((tmp_path / rel).read_bytes()).hexdigest() == digest
+    assert sorted(listed) == sorted(f"results/{w}" for w in written if w != "checksums.sha256")
+    for s in SAMPLES:
+        a, b = report(example_run, s), report(tmp_path, s)
+        assert a.pop("provenance")["inputs"] == b.pop("provenance")["inputs"]
+        assert a == b, s
+    assert (results / "cohort" / "calls.tsv").read_bytes() == (example_run / "results" / "cohort" / "calls.tsv").read_bytes()

@@ -56,17 +56,6 @@ def _build_parser() -> argparse.ArgumentParser:
                                      "the PGx positions, outside-call and CNV files) without writing any report")
     c.add_argument("--configfile", type=Path, default=Path("config.yaml"))
 
-    co = sub.add_parser("cohort", help="cohort summary page and call table from per-sample JSON reports")
-    co.add_argument("reports", nargs="+", type=Path)
-    co.add_argument("--reports-dir", type=Path, default=Path("results/reports"))
-    co.add_argument("--html", required=True, type=Path)
-    co.add_argument("--tsv", required=True, type=Path)
-
-    ck = sub.add_parser("checksums", help="sha256 manifest of output files")
-    ck.add_argument("files", nargs="+", type=Path)
-    ck.add_argument("--base", type=Path, default=Path("."))
-    ck.add_argument("-o", "--output", required=True, type=Path)
-
     sub.add_parser("schema", help="print the JSON Schema of the per-sample report")
 
     d = sub.add_parser("diff", help="what changed between two JSON reports of one sample")
@@ -81,13 +70,45 @@ def _add_workflow_commands(sub: Any) -> None:
     """The subcommands the workflow's jobs run."""
     a = sub.add_parser("annotate", help="annotate samples and write their reports (used by the workflow)")
     a.add_argument("--config", required=True, type=Path, help="effective config (JSON or YAML)")
-    a.add_argument("--samples", required=True,
-                   help="comma-separated output file names of sheet samples (a safe id is its own file name)")
+    who = a.add_mutually_exclusive_group(required=True)
+    who.add_argument("--samples",
+                     help="comma-separated output file names of sheet samples (a safe id is its own file name)")
+    who.add_argument("--chunk", help="the samples of this chunk of the sheet (g001c001 ...; used by the workflow)")
+    a.add_argument("--leave-out", default="", help="with --chunk: comma-separated output file names of its "
+                   "samples to leave out (patients that failed)")
     a.add_argument("--outdir", type=Path, default=Path("results/reports"))
     a.add_argument("--index-dir", type=Path, default=Path("results/work/index"),
                    help="where indexes of unindexed bgzipped VCFs are built")
     a.add_argument("--failed-dir", type=Path, help="record patients that fail here (results/work/failed)")
     a.add_argument("--progress", type=Path, help="write the job's progress to this JSON file")
+    a.add_argument("--parts", type=Path, help="also write the chunk's cohort parts and checksums "
+                   "as PARTS.cohort.jsonl, PARTS.calls.tsv, PARTS.sha256 (used by the workflow)")
+    a.add_argument("--read-vcf", type=Path, action="append", default=[],
+                   help="read genotypes from this split VCF instead (one per file of the sheet; workflow)")
+    a.add_argument("--input-digests", type=Path, help="sha256 of the sheet's VCFs, from the split job")
+
+    sp = sub.add_parser("split", help="split a VCF group's file(s) into one VCF per chunk (used by the workflow)")
+    sp.add_argument("--config", required=True, type=Path, help="effective config (JSON or YAML)")
+    sp.add_argument("--group", required=True, help="VCF group (g001 ...)")
+    sp.add_argument("--out-dir", type=Path, default=Path("results/work/split"))
+    sp.add_argument("--index-dir", type=Path, default=Path("results/work/index"))
+
+    co = sub.add_parser("cohort", help="cohort summary page and call table from per-sample JSON reports, "
+                        "or every cohort file from the annotation jobs' parts (--parts)")
+    co.add_argument("reports", nargs="*", type=Path)
+    co.add_argument("--reports-dir", type=Path, default=Path("results/reports"))
+    co.add_argument("--html", type=Path)
+    co.add_argument("--tsv", type=Path)
+    co.add_argument("--parts", nargs="+", type=Path, help="chunk parts (.cohort.jsonl and .calls.tsv)")
+    co.add_argument("--out-dir", type=Path, default=Path("results/cohort"),
+                    help="with --parts: where summary.html, calls.tsv, phenotypes.tsv, drug_actions.tsv go")
+
+    ck = sub.add_parser("checksums", help="sha256 manifest of output files")
+    ck.add_argument("files", nargs="*", type=Path)
+    ck.add_argument("--parts", nargs="+", type=Path, default=[],
+                    help="sha256 lines already computed (the annotation jobs' .sha256 parts)")
+    ck.add_argument("--base", type=Path, default=Path("."))
+    ck.add_argument("-o", "--output", required=True, type=Path)
 
     sf = sub.add_parser("sample-files", help="write the sample id -> output file name table (used by the workflow)")
     sf.add_argument("--sample-sheet", required=True, type=Path)
@@ -157,16 +178,21 @@ def main(argv: Sequence[str] | None = None) -> int:
 Call = Callable[[Callable[..., Any], argparse.Namespace], Any]
 COMMANDS: dict[str, tuple[str, Call]] = {
     "annotate": ("pgxannot.pipeline:annotate_samples", lambda f, a: f(
-        a.config, a.samples.split(","), outdir=a.outdir, index_dir=a.index_dir, failed_dir=a.failed_dir,
+        a.config, a.samples.split(",") if a.samples else None, chunk=a.chunk,
+        leave_out=[s for s in a.leave_out.split(",") if s], outdir=a.outdir, index_dir=a.index_dir,
+        parts=a.parts, read_vcfs=a.read_vcf, digests=a.input_digests, failed_dir=a.failed_dir,
         progress=a.progress)),
+    "split": ("pgxannot.splitting:split_group", lambda f, a: f(
+        a.config, a.group, out_dir=a.out_dir, index_dir=a.index_dir)),
     "sample-files": ("pgxannot.effective_config:write_sample_files", lambda f, a: f(a.sample_sheet, a.output)),
     "write-config": ("pgxannot.effective_config:write_effective_config", lambda f, a: f(
         json.loads(a.config_json), a.sample_sheet, a.output)),
     # one line per sample on stdout, each error on stderr; exit 2 on any (CheckOutcome.show)
     "check": ("pgxannot.effective_config:check_config", lambda f, a: f(a.configfile).show(sys.stdout, sys.stderr)),
-    "cohort": ("pgxannot.report.cohort:write_cohort", lambda f, a: f(
-        a.reports, html=a.html, tsv=a.tsv, reports_dir=a.reports_dir)),
-    "checksums": ("pgxannot.report.io:write_checksums", lambda f, a: f(a.files, base=a.base, output=a.output)),
+    "cohort": ("pgxannot.report.cohort_tables:cohort_command", lambda f, a: f(
+        a.reports, html=a.html, tsv=a.tsv, parts=a.parts, out_dir=a.out_dir, reports_dir=a.reports_dir)),
+    "checksums": ("pgxannot.report.io:write_checksums", lambda f, a: f(
+        a.files, base=a.base, output=a.output, parts=a.parts)),
     "schema": ("pgxannot.report.validation:schema_text", lambda f, a: f()),
     "diff": ("pgxannot.report.diff:diff_files", lambda f, a: f(a.old, a.new, as_json=a.json)),
     "kb status": ("pgxannot.kb.status:status_text", lambda f, a: f()),

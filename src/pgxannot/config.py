@@ -10,12 +10,13 @@ from __future__ import annotations
 import csv
 import io
 import unicodedata
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any
 
+import fastjsonschema
 import yaml
 
 from pgxannot.errors import ConfigError, SampleSheetError
@@ -162,7 +163,19 @@ class SampleRow:
         return tuple(str(p) for p in self.vcfs)
 
 
-def _resolve(value: str, *, sheet: Path, line: int, column: str, bases: list[Path]) -> Path:
+def _resolve(value: str, *, sheet: Path, line: int, column: str, bases: list[Path],
+             known: dict[str, Path] | None = None) -> Path:
+    """The existing file ``value`` names; ``known`` remembers the paths one sheet resolved
+    (10^5 rows sharing one VCF resolve it once)."""
+    if known is not None and value in known:
+        return known[value]
+    path = _resolve_new(value, sheet=sheet, line=line, column=column, bases=bases)
+    if known is not None:
+        known[value] = path
+    return path
+
+
+def _resolve_new(value: str, *, sheet: Path, line: int, column: str, bases: list[Path]) -> Path:
     p = Path(value).expanduser()
     candidates = [p] if p.is_absolute() else [b / p for b in bases]
     for c in candidates:
@@ -175,10 +188,8 @@ def _resolve(value: str, *, sheet: Path, line: int, column: str, bases: list[Pat
     )
 
 
-def load_sample_sheet(path: str | Path, *, cwd: Path | None = None) -> list[SampleRow]:
-    """Read, validate and resolve the sample sheet at ``path``."""
-    path = Path(path)
-    cwd = cwd or Path.cwd()
+def _read_sheet(path: Path) -> list[tuple[int, dict[str, str]]]:
+    """The checked header's rows of the sheet at ``path``: (line number, column -> cell)."""
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
@@ -197,35 +208,60 @@ def load_sample_sheet(path: str | Path, *, cwd: Path | None = None) -> list[Samp
         raise SampleSheetError("sample sheet has no header or rows", path=path)
     header_line, header_text = content[0]
     header = [h.strip() for h in next(csv.reader(io.StringIO(header_text), delimiter="\t"))]
-    required, optional = sheet_columns()
-    missing = [c for c in required if c not in header]
-    if missing:
-        raise SampleSheetError(
-            f"required column(s) {', '.join(missing)} missing (header: {', '.join(header)})",
-            path=path, where=f"line {header_line}",
-            hint="the sheet is tab-separated with at least the columns 'sample' and 'vcf'")
-    dup_cols = sorted({h for h in header if header.count(h) > 1})
-    if dup_cols:
-        raise SampleSheetError(f"column(s) {', '.join(dup_cols)} appear twice", path=path, where=f"line {header_line}")
-    unknown = [h for h in header if h not in required + optional]
-    if unknown:
-        raise SampleSheetError(
-            f"unknown column(s) {', '.join(unknown)}", path=path, where=f"line {header_line}",
-            hint=f"allowed columns: {', '.join(required + optional)}")
-    bases = [cwd]
-    if path.resolve().parent != cwd.resolve():
-        bases.append(path.resolve().parent)
-    rows: list[SampleRow] = []
-    seen: dict[str, int] = {}
+    _check_header(header, path=path, line=header_line)
+    records = []
     for line_no, ln in content[1:]:
         cells = next(csv.reader(io.StringIO(ln), delimiter="\t"))
         if len(cells) > len(header):
             raise SampleSheetError(f"{len(cells)} fields but the header has {len(header)}", path=path,
                                    where=f"line {line_no}", hint="check for stray tabs")
-        rec = {h: (cells[i].strip() if i < len(cells) else "") for i, h in enumerate(header)}
-        rows.append(_row(rec, path=path, line=line_no, bases=bases, seen=seen))
-    if not rows:
+        records.append((line_no, {h: (cells[i].strip() if i < len(cells) else "") for i, h in enumerate(header)}))
+    if not records:
         raise SampleSheetError("sample sheet has a header but no samples", path=path)
+    return records
+
+
+def _check_header(header: list[str], *, path: Path, line: int) -> None:
+    required, optional = sheet_columns()
+    missing = [c for c in required if c not in header]
+    if missing:
+        raise SampleSheetError(
+            f"required column(s) {', '.join(missing)} missing (header: {', '.join(header)})",
+            path=path, where=f"line {line}",
+            hint="the sheet is tab-separated with at least the columns 'sample' and 'vcf'")
+    dup_cols = sorted({h for h in header if header.count(h) > 1})
+    if dup_cols:
+        raise SampleSheetError(f"column(s) {', '.join(dup_cols)} appear twice", path=path, where=f"line {line}")
+    unknown = [h for h in header if h not in required + optional]
+    if unknown:
+        raise SampleSheetError(
+            f"unknown column(s) {', '.join(unknown)}", path=path, where=f"line {line}",
+            hint=f"allowed columns: {', '.join(required + optional)}")
+
+
+def _bases(path: Path, cwd: Path) -> list[Path]:
+    """Where relative paths of the sheet resolve: the working directory, then the sheet's folder."""
+    bases = [cwd]
+    if path.resolve().parent != cwd.resolve():
+        bases.append(path.resolve().parent)
+    return bases
+
+
+def load_sample_sheet(path: str | Path, *, cwd: Path | None = None,
+                      only: Collection[str] | None = None) -> list[SampleRow]:
+    """Read, validate and resolve the sample sheet at ``path``.
+
+    ``only``: validate and return just the rows of these samples (an annotation job's
+    chunk; the workflow checked the whole sheet before it started the job).
+    """
+    path = Path(path)
+    bases = _bases(path, cwd or Path.cwd())
+    rows: list[SampleRow] = []
+    seen: dict[str, int] = {}
+    known: dict[str, Path] = {}
+    for line_no, rec in _read_sheet(path):
+        if only is None or rec["sample"] in only:
+            rows.append(_row(rec, path=path, line=line_no, bases=bases, seen=seen, known=known))
     _check_file_names(rows, path)
     return rows
 
@@ -242,7 +278,28 @@ def _check_file_names(rows: list[SampleRow], path: Path) -> None:
                 hint="rename one of them in the VCF and the sheet")
 
 
-def _row(rec: dict[str, str], *, path: Path, line: int, bases: list[Path], seen: dict[str, int]) -> SampleRow:
+@dataclass(frozen=True)
+class SheetEntry:
+    """Which VCF file(s) a sample of the sheet reads (what chunking needs; not validated)."""
+
+    sample: str
+    vcf_key: tuple[str, ...]
+
+
+def sheet_entries(path: str | Path, *, cwd: Path | None = None) -> list[SheetEntry]:
+    """Every row's sample and resolved VCF key, in sheet order, at a fraction of the cost
+    of :func:`load_sample_sheet` (each distinct VCF path is resolved once)."""
+    path = Path(path)
+    bases = _bases(path, cwd or Path.cwd())
+    known: dict[str, Path] = {}
+    return [SheetEntry(rec["sample"], tuple(str(_resolve(v.strip(), sheet=path, line=line_no, column="vcf",
+                                                         bases=bases, known=known))
+                                            for v in rec["vcf"].split(";") if v.strip()))
+            for line_no, rec in _read_sheet(path)]
+
+
+def _row(rec: dict[str, str], *, path: Path, line: int, bases: list[Path], seen: dict[str, int],
+         known: dict[str, Path] | None = None) -> SampleRow:
     where = f"line {line}"
     sample = rec["sample"]
     if not sample:
@@ -256,7 +313,7 @@ def _row(rec: dict[str, str], *, path: Path, line: int, bases: list[Path], seen:
     seen[sample] = line
     if not rec["vcf"]:
         raise SampleSheetError(f"sample '{sample}' has no VCF", path=path, where=where)
-    vcfs = tuple(_resolve(v.strip(), sheet=path, line=line, column="vcf", bases=bases)
+    vcfs = tuple(_resolve(v.strip(), sheet=path, line=line, column="vcf", bases=bases, known=known)
                  for v in rec["vcf"].split(";") if v.strip())
     sex = normalize_sex(rec.get("sex"))
     if sex is None:
@@ -282,6 +339,23 @@ def _row(rec: dict[str, str], *, path: Path, line: int, bases: list[Path], seen:
         line=line,
         raw=rec,
     )
+
+
+def check_sheet_rows(rows: Sequence[SampleRow], sheet: Path) -> None:
+    """Every row, in its normalized form, against ``samples.schema.yaml`` (the workflow's
+    check that the loader and the schema agree); compiled, so 10^5 rows take a second."""
+    check = _compiled_schema("samples")
+    for r in rows:
+        try:
+            check(r.normalized())
+        except fastjsonschema.JsonSchemaValueException as exc:
+            raise SampleSheetError(f"row of sample '{r.sample}': {exc.message}", path=sheet,
+                                   where=f"line {r.line}") from None
+
+
+@cache
+def _compiled_schema(name: str) -> Any:
+    return fastjsonschema.compile(_load_schema(name))
 
 
 def resolve_samples_path(config: Mapping[str, Any], *, cwd: Path | None = None, bundled: bool = False) -> Path:

@@ -25,6 +25,7 @@ from pgxannot.guidance.sources import medication_names
 from pgxannot.kb import registry
 from pgxannot.kb.resolve import selected_dirs, selectors
 from pgxannot.preflight import INDEX_DIR, check_inputs, sample_line
+from pgxannot.report.formats import enabled_formats
 
 
 def write_sample_files(sheet: Path, output: Path) -> None:
@@ -77,6 +78,7 @@ def check_config(configfile: Path, *, index_dir: Path | None = INDEX_DIR) -> Che
     """``pgxannot check``: validate a config and its sheet and read the inputs (headers, the
     records at the PGx positions, each patient's own files); say what a run would call."""
     cfg = _with_sources(load_config(configfile))
+    enabled_formats(cfg)  # `outputs` and the older `fhir` switch must agree
     sheet = resolve_samples_path(cfg)
     rows = load_sample_sheet(sheet)
     warnings = sheet_medication_warnings(rows, sheet, _medication_names(cfg),

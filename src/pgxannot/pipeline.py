@@ -14,15 +14,17 @@ leaves no report behind.
 from __future__ import annotations
 
 import logging
+import os
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pgxannot.config import SampleRow, load_sample_sheet
+from pgxannot.chunks import chunk_members
+from pgxannot.config import SampleRow, load_sample_sheet, sheet_entries
 from pgxannot.effective_config import read_effective_config, select_samples
-from pgxannot.errors import PatientsFailed, PgxannotError
+from pgxannot.errors import ConfigError, PatientsFailed, PgxannotError
 from pgxannot.failures import clear_failures, record_failure
 from pgxannot.guidance import GuidanceResult
 from pgxannot.guidance.medications import sheet_medication_warnings
@@ -32,39 +34,52 @@ from pgxannot.pgx import GeneCall, call_samples, merge_outside_calls, pgx_sites,
 from pgxannot.preflight import check_group
 from pgxannot.progress import ProgressFile
 from pgxannot.report.assemble import assemble_report, generated_at, inputs_of
+from pgxannot.report.cohort_tables import ChunkParts
 from pgxannot.report.formats import enabled_formats
 from pgxannot.report.history import previous_report, remember_report
-from pgxannot.report.io import file_sha256, write_all_atomic
+from pgxannot.report.io import StagedFiles, file_sha256
+from pgxannot.report.text import render_json
 from pgxannot.report.validation import validate_report
 from pgxannot.risk.cnv import Segment, read_cnv
 from pgxannot.risk.screen import RiskResult, annotate_risk
 from pgxannot.risk.somatic import chemo_pgx_crossref
+from pgxannot.sample_ids import file_stem
+from pgxannot.splitting import known_digests
 from pgxannot.vcf.sites import read_site_genotypes
 
 log = logging.getLogger("pgxannot")
 
 
-def annotate_samples(config_path: Path, samples: Sequence[str], *, outdir: Path, index_dir: Path | None,
-                     failed_dir: Path | None = None, progress: Path | None = None) -> list[Path]:
-    """Annotate ``samples`` (file names of samples sharing VCF file(s)); write their reports.
+def annotate_samples(config_path: Path, samples: Sequence[str] | None, *, outdir: Path, index_dir: Path | None,
+                     chunk: str | None = None, leave_out: Sequence[str] = (), parts: Path | None = None,
+                     read_vcfs: Sequence[Path] = (), digests: Path | None = None, failed_dir: Path | None = None,
+                     progress: Path | None = None) -> list[Path]:
+    """Annotate ``samples`` (file names of samples sharing VCF file(s), see
+    :mod:`pgxannot.sample_ids`), or the samples of ``chunk`` (see :mod:`pgxannot.chunks`)
+    but those whose file names are in ``leave_out``; write their reports to ``outdir``.
 
     A problem of the VCF(s) fails the whole job. A problem of one patient's own input (a
     malformed outside-call or copy-number file, a report that cannot be assembled) is
     collected: every other patient is still checked, then :class:`PatientsFailed` names
     them all, each is recorded in ``failed_dir`` (the workflow runs the chunk again without
-    them) and no report of the job is written.
+    them) and no report of the job is written. Used by the workflow: ``parts`` (a path prefix, e.g. ``results/work/parts/g001c001``):
+    also write the chunk's cohort parts (``.cohort.jsonl``, ``.calls.tsv``: see
+    :mod:`pgxannot.report.cohort_tables`) and ``.sha256``, the checksum lines of every report
+    written, which the cohort and checksum jobs merge instead of reading every patient's
+    files again. ``read_vcfs``: genotypes come from the chunk's split VCF(s) (see
+    :mod:`pgxannot.splitting`); the reports still name the sheet's files, whose sha256 the
+    split job recorded in ``digests``. ``progress``: patients done so far, for ``pgxannot run``.
     """
     t0 = time.perf_counter()
     cfg = read_effective_config(config_path)
-    sheet = Path(cfg["sample_sheet"])
-    rows = select_samples(load_sample_sheet(sheet), samples, sheet)
+    rows = _rows(cfg, samples, chunk, leave_out)
     build = cfg["reference_build"]
     tracker = ProgressFile(progress, len(rows))
     kb = load_knowledge_base(cfg.get("knowledge_base", {}))
     if cfg.get("medications_strict"):  # unknown medication names are an error before anything is read
         names = medication_names(kb.guidance, kb.tables.get("dpwg"), cfg["guidelines"])
-        sheet_medication_warnings(rows, sheet, names, strict=True)
-    vcfs = list(rows[0].vcfs)
+        sheet_medication_warnings(rows, Path(cfg["sample_sheet"]), names, strict=True)
+    vcfs = list(read_vcfs or rows[0].vcfs)
     ids = [r.sample for r in rows]
     log.info("annotating %d sample(s) from %s", len(ids), ", ".join(str(v) for v in vcfs))
 
@@ -84,12 +99,11 @@ def annotate_samples(config_path: Path, samples: Sequence[str], *, outdir: Path,
     log.info("risk screen done in %.1f s", time.perf_counter() - t0)
 
     # 5. per-sample assembly and rendering; nothing is written until all renders succeeded
-    chunk = _Chunk(cfg=cfg, kb=kb, outdir=outdir, reader_notes=sg.notes, generated=generated_at())
-    rendered = _render_all(chunk, rows, calls, outside, risk, tracker, t0)
-    _fail(rendered.failures, rows, cfg, failed_dir)
-    written = write_all_atomic(rendered.files)
-    for r in rows:
-        remember_report(outdir, r.sample)
+    job = _Chunk(cfg=cfg, kb=kb, outdir=outdir, reader_notes=sg.notes, generated=generated_at(),
+                 hashes=known_digests(digests), parts=ChunkParts(links=_writes_html(cfg)) if parts else None)
+    written = _write_reports(job, rows, _Genotyped(calls, outside, risk), tracker=tracker, t0=t0, parts=parts,
+                             failed_dir=failed_dir)
+    job.remember()
     if failed_dir is not None:
         clear_failures(failed_dir, rows)
     tracker.update(len(rows), force=True)
@@ -128,28 +142,71 @@ def _fail(failures: Mapping[str, str], rows: Sequence[SampleRow], cfg: Mapping[s
     raise PatientsFailed(failures)
 
 
-@dataclass
-class _Rendered:
-    files: list[tuple[Path, str]] = field(default_factory=list)
-    failures: dict[str, str] = field(default_factory=dict)
+@dataclass(frozen=True)
+class _Genotyped:
+    """What the stages before assembly found for the patients of a job."""
+
+    calls: Mapping[str, list[GeneCall]]
+    outside: Mapping[str, Mapping[str, GeneCall]]
+    risk: Mapping[str, RiskResult]
 
 
-def _render_all(chunk: _Chunk, rows: Sequence[SampleRow], calls: Mapping[str, list[GeneCall]],
-                outside: Mapping[str, Mapping[str, GeneCall]], risk: Mapping[str, RiskResult],
-                tracker: ProgressFile, t0: float) -> _Rendered:
-    """Every patient's report files (in memory); a patient whose report fails is collected."""
-    out = _Rendered()
+def _write_reports(job: _Chunk, rows: Sequence[SampleRow], found: _Genotyped, *, tracker: ProgressFile, t0: float,
+                   parts: Path | None, failed_dir: Path | None) -> list[Path]:
+    """Render every patient's reports, each file staged in its folder as it is rendered
+    (:class:`StagedFiles`), and the chunk's cohort parts; then rename them all into place.
+    A patient whose report fails is collected; when any failed, they are recorded and the
+    job stops with no file written (:func:`_fail`)."""
+    failures: dict[str, str] = {}
     step = max(1, len(rows) // 10)
-    for k, r in enumerate(rows, start=1):
-        genes = merge_outside_calls(calls[r.sample], outside.get(r.sample, {}))
-        try:
-            out.files.extend(chunk.render(r, genes, risk[r.sample]))
-        except PgxannotError as exc:
-            out.failures[r.sample] = exc.one_line()
-        tracker.update(k)
-        if k % step == 0 or k == len(rows):
-            log.info("assembled and rendered %d/%d report(s) (%.1f s)", k, len(rows), time.perf_counter() - t0)
-    return out
+    with StagedFiles() as staged:
+        for k, r in enumerate(rows, start=1):
+            genes = merge_outside_calls(found.calls[r.sample], found.outside.get(r.sample, {}))
+            try:
+                files = job.render(r, genes, found.risk[r.sample])
+            except PgxannotError as exc:
+                failures[r.sample] = exc.one_line()
+                files = []
+            for path, text in files:
+                staged.add(path, text)
+            tracker.update(k)
+            if k % step == 0 or k == len(rows):
+                log.info("assembled and rendered %d/%d report(s) (%.1f s)", k, len(rows), time.perf_counter() - t0)
+        _fail(failures, rows, job.cfg, failed_dir)
+        if parts is not None and job.parts is not None:
+            for path, text in _part_files(parts, job.parts, staged.sha256):
+                staged.add(path, text)
+        return staged.commit()
+
+
+def _rows(cfg: Mapping[str, Any], samples: Sequence[str] | None, chunk: str | None,
+          leave_out: Sequence[str]) -> list[SampleRow]:
+    """The sheet rows a job annotates: ``samples`` (file names), or those of ``chunk`` but
+    the file names ``leave_out`` (only the chunk's rows are validated: the workflow checked
+    the whole sheet before it started the job)."""
+    sheet = Path(cfg["sample_sheet"])
+    if chunk is None:
+        if not samples:
+            raise ConfigError("no samples to annotate", hint="give --samples or --chunk")
+        return select_samples(load_sample_sheet(sheet), samples, sheet)
+    entries = sheet_entries(sheet)
+    skip = set(leave_out)
+    excluded = {e.sample for e in entries if skip and file_stem(e.sample) in skip}
+    ids = [e.sample for e in chunk_members(entries, int(cfg["chunk_size"]), chunk, excluded)]
+    return select_samples(load_sample_sheet(sheet, only=set(ids)), [file_stem(i) for i in ids], sheet)
+
+
+def _writes_html(cfg: Mapping[str, Any]) -> bool:
+    return any(f.name == "html" for f in enabled_formats(cfg))
+
+
+def _part_files(prefix: Path, parts: ChunkParts, digests: Mapping[Path, str]) -> list[tuple[Path, str]]:
+    """The chunk's cohort parts and the sha256 lines (``sha256sum`` format, paths relative to
+    the working directory) of the reports written (path -> sha256)."""
+    jsonl, tsv = parts.texts()
+    sums = sorted((os.path.relpath(p), d) for p, d in digests.items())
+    return [(Path(f"{prefix}.cohort.jsonl"), jsonl), (Path(f"{prefix}.calls.tsv"), tsv),
+            (Path(f"{prefix}.sha256"), "".join(f"{d}  {rel}\n" for rel, d in sums))]
 
 
 @dataclass
@@ -164,6 +221,16 @@ class _Chunk:
     hashes: dict[str, str] = field(default_factory=dict)  # input checksums (samples share VCFs)
     # samples with equal calls, medications and conditions share guidance
     guidance: dict[tuple[object, ...], GuidanceResult] = field(default_factory=dict)
+    parts: ChunkParts | None = None  # the chunk's cohort parts, when the workflow asks for them
+    # (sample, JSON text or None: read its JSON report) to keep as history: it serves the
+    # HTML's "changed since", so only beside HTML
+    history: list[tuple[str, str | None]] = field(default_factory=list)
+
+    def remember(self) -> None:
+        """Keep the JSON report of each patient given an HTML report as its history."""
+        for sample, kept in self.history:
+            text = kept if kept is not None else (self.outdir / f"{file_stem(sample)}.json").read_text("utf-8")
+            remember_report(self.outdir, sample, text)
 
     def render(self, r: SampleRow, genes: list[GeneCall], risk: RiskResult) -> list[tuple[Path, str]]:
         """Assemble, validate and render the reports of one sample (nothing written yet)."""
@@ -185,6 +252,10 @@ class _Chunk:
             report["chemotherapy_pgx"] = chemo_pgx_crossref(report["findings"], report["genes"],
                                                             tumor_type=r.tumor_type)
         validate_report(report)
-        previous = previous_report(self.outdir, r.sample, report)
-        return [(self.outdir / f"{r.file_stem}.{fmt.suffix}", fmt.render(report, previous))
-                for fmt in enabled_formats(self.cfg)]
+        previous = previous_report(self.outdir, r.sample, report) if _writes_html(self.cfg) else None
+        texts = {fmt.name: fmt.render(report, previous) for fmt in enabled_formats(self.cfg)}
+        if self.parts is not None:
+            self.parts.add(report, texts.get("tsv"))
+        if "html" in texts:
+            self.history.append((r.sample, None if "json" in texts else render_json(report)))
+        return [(self.outdir / f"{r.file_stem}.{fmt.suffix}", texts[fmt.name]) for fmt in enabled_formats(self.cfg)]

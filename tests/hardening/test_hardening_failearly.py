@@ -5,6 +5,7 @@
 * a failed job prints pgxannot's own line and the log path, not Snakemake's text;
 * a patient that fails inside a job fails alone: the rest of its chunk is reported in a
   second round, the run exits non-zero and says who and why; the next run retries it;
+  with chunks of a split VCF group, only the failing patient's chunk runs again;
 * progress lines every ~10 s that read well when stderr is not a terminal;
 * ``snakemake --lint`` is clean and the conda environment file installs pgxannot itself.
 """
@@ -40,6 +41,11 @@ def _setup(root: Path, sheet: str = SHEET, **config) -> Scratch:
 def _reported(out: Path) -> list[str]:
     d = out / "results" / "reports"
     return sorted(p.name.split(".")[0] for p in d.glob("*.json")) if d.is_dir() else []
+
+
+def _cohort_patients(out: Path) -> set[str]:
+    lines = (out / "results" / "cohort" / "calls.tsv").read_text(encoding="utf-8").splitlines()
+    return {ln.split("\t", 1)[0] for ln in lines[1:]}
 
 
 def _no_snakemake_noise(stderr: str) -> None:
@@ -95,6 +101,25 @@ def test_a_patient_failing_inside_its_job_fails_alone(tmp_path):
     assert again.returncode == 0, again.stderr[-3000:]
     assert _reported(scratch.out) == ["S1", "S2", "S3"]
     assert "pgxannot: 3 patient(s) reported" in again.stderr.splitlines()[-1]
+
+
+def test_a_patient_failing_in_a_split_group_leaves_the_other_chunk_alone(tmp_path):
+    """chunk_size 2: S1 and S2 in chunk g001c001, S3 in g001c002; the group's VCF is split
+    into one file per chunk. S2 fails: only its chunk runs again, without it (--leave-out),
+    the split files and S3's chunk stay as they were, the cohort files list S1 and S3."""
+    scratch = _setup(tmp_path, chunk_size=2)
+    p = run_workflow(scratch.out, workflow_env(scratch, hook="fail-patient:S2"), cwd=scratch.elsewhere)
+    assert p.returncode == 2, p.stderr[-3000:]
+    _no_snakemake_noise(p.stderr)
+    assert _reported(scratch.out) == ["S1", "S3"]
+    assert sorted(f.name for f in (scratch.out / "results" / "work" / "split").glob("*.vcf.gz")) == [
+        "g001c001.1.vcf.gz", "g001c002.1.vcf.gz"]
+    assert _cohort_patients(scratch.out) == {"S1", "S3"}
+    assert "pgxannot: 2 patient(s) reported, 1 failed:" in p.stderr
+    again = run_workflow(scratch.out, workflow_env(scratch), cwd=scratch.elsewhere)
+    assert again.returncode == 0, again.stderr[-3000:]
+    assert _reported(scratch.out) == ["S1", "S2", "S3"]
+    assert _cohort_patients(scratch.out) == {"S1", "S2", "S3"}
 
 
 def test_a_direct_snakemake_run_lists_the_patients_left_out(tmp_path):

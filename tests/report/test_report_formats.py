@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 import report_fixtures as fx
+import yaml
 
+from pgxannot.errors import ConfigError
 from pgxannot.paths import bundled_root
 from pgxannot.report.formats import FORMATS, enabled_formats, report_suffixes
 
@@ -14,6 +16,32 @@ def test_formats_and_their_config_switch():
     assert report_suffixes({}) == ["json", "tsv", "html", "fhir.json"]
     assert report_suffixes({"fhir": False}) == ["json", "tsv", "html"]
     assert len({f.name for f in FORMATS}) == len(FORMATS)
+
+
+@pytest.mark.parametrize(("cfg", "suffixes"), [
+    ({"outputs": ["json"]}, ["json"]),
+    ({"outputs": ["fhir", "json"]}, ["json", "fhir.json"]),  # registry order, whatever the list's
+    ({"outputs": ["html", "tsv"], "fhir": True}, ["tsv", "html"]),  # `fhir: true` is the schema default
+    ({"outputs": ["json", "tsv"], "fhir": False}, ["json", "tsv"]),
+])
+def test_outputs_chooses_the_formats(cfg, suffixes):
+    assert report_suffixes(cfg) == suffixes
+
+
+@pytest.mark.parametrize("cfg", [
+    {"outputs": []},
+    {"outputs": ["json", "pdf"]},
+    {"outputs": ["json", "fhir"], "fhir": False},  # the alias contradicts the list
+])
+def test_outputs_that_cannot_be_honoured_are_a_config_error(cfg):
+    with pytest.raises(ConfigError, match="outputs"):
+        report_suffixes(cfg)
+
+
+def test_the_schema_does_not_list_the_formats_again():
+    """The registry is the one list of formats: a new format needs no schema edit."""
+    schema = yaml.safe_load((bundled_root() / "workflow" / "schemas" / "config.schema.yaml").read_text())
+    assert schema["properties"]["outputs"]["items"] == {"type": "string"}
 
 
 @pytest.mark.parametrize("report", [fx.pgx_report(), fx.tumour_report()], ids=["pgx", "tumour"])

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 
 import pytest
 
 from pgxannot.errors import OutputError
 from pgxannot.report import write_atomic
+from pgxannot.report.io import StagedFiles
 
 
 def test_writes_creates_folder_and_replaces(tmp_path):
@@ -36,3 +38,20 @@ def test_parent_is_a_file(tmp_path):
     with pytest.raises(OutputError):
         write_atomic(blocker / "S1.json", "x")
     assert os.path.isfile(blocker)
+
+
+def test_staged_files_appear_together_or_not_at_all(tmp_path):
+    """A chunk's reports: each text goes to a temporary file at once (memory of one report),
+    nothing is under a final name until commit; an exception before commit leaves nothing."""
+    with pytest.raises(RuntimeError), StagedFiles() as staged:
+        staged.add(tmp_path / "r" / "A.json", "{}\n")
+        assert not (tmp_path / "r" / "A.json").exists()
+        raise RuntimeError("a render failed")
+    assert list((tmp_path / "r").iterdir()) == []
+    with StagedFiles() as staged:
+        staged.add(tmp_path / "r" / "A.json", "{}\n")
+        staged.add(tmp_path / "r" / "A.tsv", "é\n")
+        written = staged.commit()
+    assert written == [tmp_path / "r" / "A.json", tmp_path / "r" / "A.tsv"]
+    assert sorted(p.name for p in (tmp_path / "r").iterdir()) == ["A.json", "A.tsv"]
+    assert staged.sha256[tmp_path / "r" / "A.tsv"] == hashlib.sha256("é\n".encode()).hexdigest()

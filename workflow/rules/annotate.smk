@@ -42,9 +42,11 @@ for _chunk, _members in CHUNKS.items():
             f"annotate_{_chunk}"
         input:
             config="results/work/config.json",
-            data=chunk_inputs(_members),
+            data=chunk_inputs(_chunk),
         output:
-            [
+            # the chunk's cohort parts first (the files other jobs ask for), then every report
+            parts=chunk_parts(_chunk),
+            reports=[
                 (
                     report(
                         f,
@@ -58,6 +60,9 @@ for _chunk, _members in CHUNKS.items():
             ],
         log:
             f"logs/annotate/{_chunk}.log",
+        # wall, CPU and peak memory of the job (what a cluster profile's resources are sized by)
+        benchmark:
+            f"logs/benchmark/annotate_{_chunk}.tsv"
         conda:
             ENV
         threads: 1
@@ -66,9 +71,15 @@ for _chunk, _members in CHUNKS.items():
             runtime=30,
         params:
             pgxannot=PGXANNOT,
-            # output file names (pgxannot.sample_ids): safe in a shell whatever the ids
-            samples=",".join(r.file_stem for r in _members),
             chunk=_chunk,
+            # the chunk's patients left out (their output file names, pgxannot.sample_ids:
+            # safe in a shell whatever the ids); leaving one out reruns this chunk only
+            leave_out=leave_out(_chunk),
+            # the parts' path prefix (results/work/parts/<chunk>), from the declared outputs
+            parts=lambda wildcards, output: output.parts[0].removesuffix(
+                ".cohort.jsonl"
+            ),
+            split=split_options(_chunk),
             failed=str(FAILED_DIR),
             progress=str(PROGRESS_DIR / f"{_chunk}.json"),
             # the chunk's sample-sheet rows: editing a patient's row (medications, consent,
@@ -77,6 +88,7 @@ for _chunk, _members in CHUNKS.items():
             # knowledge-base versions in use: a `kb update`/`kb use` reruns the reports
             kb=KB_SIGNATURE,
         shell:
-            "{params.pgxannot} annotate --config results/work/config.json --samples {params.samples:q} "
-            "--outdir results/reports --index-dir results/work/index --failed-dir {params.failed:q} "
+            "{params.pgxannot} annotate --config results/work/config.json --chunk {params.chunk} "
+            "--leave-out={params.leave_out:q} --outdir results/reports --index-dir results/work/index "
+            "--parts {params.parts} {params.split} --failed-dir {params.failed:q} "
             "--progress {params.progress:q} 2> {log}"

@@ -1,9 +1,13 @@
 """The output formats of a patient report: THE list, read by the pipeline (what to render)
 and by the workflow (``workflow/rules/common.smk``: which files a job declares).
 
+Which formats a run writes is the config's ``outputs`` list of format names (default:
+every format here); the older ``fhir: false`` still drops FHIR when ``outputs`` is not set.
+
 Adding a format: a renderer ``render_<x>(report) -> str`` (a module of ``report/``) and
-one :class:`Format` below, whose ``enabled`` reads its config switch if it has one; the
-workflow then declares the new file of every sample by itself.
+one :class:`Format` below; ``outputs`` may then name it (the schema does not list the
+names: this registry is the one list) and the workflow declares the new file of every
+sample by itself.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from pgxannot.errors import ConfigError
 from pgxannot.report.fhir import render_fhir
 from pgxannot.report.html import render_html
 from pgxannot.report.text import render_json, render_tsv
@@ -26,28 +31,36 @@ class Format:
     name: str
     suffix: str  # file name after "<sample>."
     render: Callable[[Report, Report | None], str]  # (report, previous report or None) -> text
-    enabled: Callable[[Mapping[str, Any]], bool]  # by the effective config
-
-
-def _always(cfg: Mapping[str, Any]) -> bool:
-    return True
-
-
-def _fhir_enabled(cfg: Mapping[str, Any]) -> bool:
-    return bool(cfg.get("fhir", True))
 
 
 FORMATS: tuple[Format, ...] = (
-    Format("json", "json", lambda report, previous: render_json(report), _always),
-    Format("tsv", "tsv", lambda report, previous: render_tsv(report), _always),
-    Format("html", "html", lambda report, previous: render_html(report, previous=previous), _always),
-    Format("fhir", "fhir.json", lambda report, previous: render_fhir(report), _fhir_enabled),
+    Format("json", "json", lambda report, previous: render_json(report)),
+    Format("tsv", "tsv", lambda report, previous: render_tsv(report)),
+    Format("html", "html", lambda report, previous: render_html(report, previous=previous)),
+    Format("fhir", "fhir.json", lambda report, previous: render_fhir(report)),
 )
 
 
 def enabled_formats(cfg: Mapping[str, Any]) -> tuple[Format, ...]:
-    """The formats a run with config ``cfg`` writes, in output order."""
-    return tuple(f for f in FORMATS if f.enabled(cfg))
+    """The formats a run with config ``cfg`` writes, in output order.
+
+    ``outputs`` (a list of format names) chooses them; without it every format is
+    written, except FHIR when the older switch says ``fhir: false``. ``outputs``
+    naming fhir beside ``fhir: false`` is a contradiction, and a ConfigError.
+    """
+    chosen = cfg.get("outputs")
+    fhir_off = cfg.get("fhir") is False
+    if chosen is None:
+        return tuple(f for f in FORMATS if not (f.name == "fhir" and fhir_off))
+    known = {f.name for f in FORMATS}
+    unknown = [n for n in chosen if n not in known]
+    if unknown or not chosen:
+        raise ConfigError(f"config key 'outputs': {', '.join(map(repr, unknown)) or 'an empty list'} "
+                          f"is not a list of report formats ({', '.join(f.name for f in FORMATS)})")
+    if fhir_off and "fhir" in chosen:
+        raise ConfigError("config keys 'outputs' and 'fhir' disagree: outputs lists fhir, fhir is false",
+                          hint="remove 'fhir: false' ('outputs' replaces it)")
+    return tuple(f for f in FORMATS if f.name in chosen)
 
 
 def report_suffixes(cfg: Mapping[str, Any]) -> list[str]:

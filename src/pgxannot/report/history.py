@@ -33,11 +33,10 @@ def previous_report(outdir: Path, sample: str, new: Mapping[str, Any]) -> dict |
     return None if _content(old) == _content(new) else old
 
 
-def remember_report(outdir: Path, sample: str) -> None:
-    """Keep the report just written as the sample's history (unless only provenance changed)."""
-    src = outdir / f"{file_stem(sample)}.json"
+def remember_report(outdir: Path, sample: str, text: str) -> None:
+    """Keep ``text``, the JSON report just written, as the sample's history (unless only
+    provenance changed)."""
     dst = history_path(outdir, sample)
-    text = src.read_text(encoding="utf-8")
     old = read_json_or(dst, None)
     if isinstance(old, dict) and _content(old) == _content(json.loads(text)):
         return

@@ -63,6 +63,19 @@ def _install() -> None:
             return real(path, text, *args, **kwargs)
 
         rio.write_atomic = write_atomic
+        real_add = rio.StagedFiles.add  # how an annotation job writes its reports
+
+        def add(self, path, text):
+            if "reports" in str(path) and os.path.basename(path) == target:
+                folder = os.path.dirname(os.path.abspath(path))
+                os.makedirs(folder, exist_ok=True)
+                fd, _ = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".tmp", dir=folder)
+                os.write(fd, text[: len(text) // 2].encode("utf-8"))
+                os.close(fd)
+                _fire_and_sleep()
+            return real_add(self, path, text)
+
+        rio.StagedFiles.add = add
     elif HOOK.startswith("fail-replace:"):
         import errno
 
