@@ -78,7 +78,7 @@ def check_config(configfile: Path, *, index_dir: Path | None = INDEX_DIR) -> Che
     """``pgxannot check``: validate a config and its sheet and read the inputs (headers, the
     records at the PGx positions, each patient's own files); say what a run would call."""
     cfg = _with_sources(load_config(configfile))
-    enabled_formats(cfg)  # `outputs` and the older `fhir` switch must agree
+    enabled_formats(cfg, source=str(configfile))  # `outputs` and the older `fhir` switch must agree
     sheet = resolve_samples_path(cfg)
     rows = load_sample_sheet(sheet)
     warnings = sheet_medication_warnings(rows, sheet, _medication_names(cfg),

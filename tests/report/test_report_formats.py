@@ -53,5 +53,5 @@ def test_every_format_renders_a_report(report):
 
 def test_the_workflow_declares_the_registry_formats():
     common = (bundled_root() / "workflow" / "rules" / "common.smk").read_text(encoding="utf-8")
-    assert "REPORT_EXTS = report_suffixes(config)" in common
+    assert "REPORT_EXTS = report_suffixes(config, source=CONFIG_SOURCE)" in common
     assert '"fhir.json"' not in common  # no second list of formats

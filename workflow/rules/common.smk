@@ -41,11 +41,12 @@ DRYRUN = bool(workflow.output_settings.dryrun)
 # process checks; cluster jobs read the failure records it wrote. Snakemake's validate()
 # checks the same schemas and fills in defaults; the sheet is validated in its normalized
 # form (sex "F" -> "female", ...).
+CONFIG_SOURCE = ", ".join(map(str, workflow.configfiles)) or "config"
 try:
-    validate_config(
-        config, source=", ".join(map(str, workflow.configfiles)) or "config"
-    )
+    validate_config(config, source=CONFIG_SOURCE)
     validate(config, schema="../schemas/config.schema.yaml")
+    # the package's renderer registry is the one list of report formats (json, tsv, html, fhir.json)
+    REPORT_EXTS = report_suffixes(config, source=CONFIG_SOURCE)
     SAMPLE_SHEET = resolve_samples_path(config, bundled=BUNDLED_CONFIG)
     SAMPLES = load_sample_sheet(SAMPLE_SHEET)
     check_sheet_rows(
@@ -67,8 +68,6 @@ except PgxannotError as exc:
 
 
 CHUNKS = make_chunks(SAMPLES, int(config["chunk_size"]), PLAN.excluded)
-# the package's renderer registry is the one list of report formats (json, tsv, html, fhir.json)
-REPORT_EXTS = report_suffixes(config)
 SAMPLE_OF_FILE = {r.file_stem: r.sample for r in SAMPLES}
 # VCF groups of two or more chunks: one job splits the group's file(s) into one per chunk.
 # The split is cut from the whole sheet (a patient left out does not re-split its group).

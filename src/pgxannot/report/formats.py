@@ -41,12 +41,13 @@ FORMATS: tuple[Format, ...] = (
 )
 
 
-def enabled_formats(cfg: Mapping[str, Any]) -> tuple[Format, ...]:
+def enabled_formats(cfg: Mapping[str, Any], *, source: str | None = None) -> tuple[Format, ...]:
     """The formats a run with config ``cfg`` writes, in output order.
 
     ``outputs`` (a list of format names) chooses them; without it every format is
     written, except FHIR when the older switch says ``fhir: false``. ``outputs``
-    naming fhir beside ``fhir: false`` is a contradiction, and a ConfigError.
+    naming fhir beside ``fhir: false`` is a contradiction, and a ConfigError naming
+    ``source`` (the config file) when given.
     """
     chosen = cfg.get("outputs")
     fhir_off = cfg.get("fhir") is False
@@ -56,13 +57,14 @@ def enabled_formats(cfg: Mapping[str, Any]) -> tuple[Format, ...]:
     unknown = [n for n in chosen if n not in known]
     if unknown or not chosen:
         raise ConfigError(f"config key 'outputs': {', '.join(map(repr, unknown)) or 'an empty list'} "
-                          f"is not a list of report formats ({', '.join(f.name for f in FORMATS)})")
+                          f"is not a list of report formats ({', '.join(f.name for f in FORMATS)})", path=source,
+                          hint=f"write e.g. 'outputs: [{', '.join(f.name for f in FORMATS)}]'")
     if fhir_off and "fhir" in chosen:
         raise ConfigError("config keys 'outputs' and 'fhir' disagree: outputs lists fhir, fhir is false",
-                          hint="remove 'fhir: false' ('outputs' replaces it)")
+                          path=source, hint="remove 'fhir: false' ('outputs' replaces it)")
     return tuple(f for f in FORMATS if f.name in chosen)
 
 
-def report_suffixes(cfg: Mapping[str, Any]) -> list[str]:
+def report_suffixes(cfg: Mapping[str, Any], *, source: str | None = None) -> list[str]:
     """File suffixes of every report a sample gets (``json``, ``tsv``, ``html``, ``fhir.json``)."""
-    return [f.suffix for f in enabled_formats(cfg)]
+    return [f.suffix for f in enabled_formats(cfg, source=source)]

@@ -558,6 +558,10 @@ def build_cases() -> list[dict]:
                         message=["config.yaml", "chunk_size", "integer"]))
     c.append(sheet_case("config_fhir_string", "fhir: 'sometimes'", config={"fhir": "sometimes"},
                         message=["config.yaml", "fhir", "boolean"]))
+    c.append(sheet_case("config_outputs_unknown_via_check", "outputs: [jsn] (a misspelt format)",
+                        config={"outputs": ["jsn"]}, message=["config.yaml", "outputs", "'jsn'", "json, tsv"]))
+    c.append(sheet_case("config_outputs_unknown_via_run", "outputs: [jsn] through the whole workflow", via="run",
+                        config={"outputs": ["jsn"]}, message=["config.yaml", "outputs", "'jsn'", "json, tsv"]))
     c.append(sheet_case("config_schema_error_via_run", "reference_build: hg19 through the whole workflow",
                         via="run", config={"reference_build": "hg19"}, message=["config.yaml", "reference_build", "GRCh38"]))
     c.append(sheet_case("sheet_sex_abbreviation", "sex 'F', secondary_findings 'y' (accepted by pgxannot check)",
