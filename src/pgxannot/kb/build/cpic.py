@@ -24,21 +24,19 @@ Source layouts understood by :func:`build` (``source_dir``):
 
 from __future__ import annotations
 
-import argparse
 import csv
 import hashlib
 import json
 import re
-import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 from pgxannot.errors import KnowledgeBaseError
+from pgxannot.kb.build.cli import builder_main
 from pgxannot.kb.build.cpic_text import structure
 from pgxannot.kb.pgx import gene_table
-from pgxannot.paths import resources_dir, shared_data_dir
 from pgxannot.vocabulary import ROW_ACTIONS, STRUCTURE_COLUMNS, describe
 
 TABLE_FORMAT = 1
@@ -413,32 +411,7 @@ def build(source_dir: Path, out_dir: Path, *, version: str | None = None,
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m pgxannot.kb.build.cpic", description=__doc__.split("\n")[0])
-    ap.add_argument("--source", type=Path, help="CPIC source folder (default ../shared/data/cpic)")
-    ap.add_argument("--out", type=Path, help="output folder (default resources/cpic)")
-    ap.add_argument("--with-text", action="store_true", help="keep CPIC's recommendation text (not for bundling)")
-    args = ap.parse_args(argv)
-    source = args.source
-    if source is None:
-        shared = shared_data_dir()
-        if shared is None:
-            print("error: ../shared/data is absent; pass --source", file=sys.stderr)
-            return 2
-        source = shared / "cpic"
-    if args.out is None:
-        try:
-            out = resources_dir() / "cpic"
-        except FileNotFoundError:  # source checkout before the workflow files exist
-            out = Path(__file__).resolve().parents[4] / "resources" / "cpic"
-    else:
-        out = args.out
-    try:
-        info = build(source, out, include_text=args.with_text)
-    except KnowledgeBaseError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return exc.exit_code
-    print(json.dumps(info, indent=1, sort_keys=True))
-    return 0
+    return builder_main("cpic", build, argv, label="CPIC", description=(__doc__ or "").split("\n")[0])
 
 
 if __name__ == "__main__":

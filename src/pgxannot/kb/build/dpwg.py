@@ -28,13 +28,11 @@ a newer version of the same recommendation are marked ``superseded`` (warned).
 
 from __future__ import annotations
 
-import argparse
 import csv
 import hashlib
 import html
 import json
 import re
-import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -42,9 +40,9 @@ from pathlib import Path
 from typing import Any
 
 from pgxannot.errors import KnowledgeBaseError
+from pgxannot.kb.build.cli import builder_main
 from pgxannot.kb.build.dpwg_curation import ENTRIES, Branch, Dose, Entry
 from pgxannot.kb.pgx import gene_table
-from pgxannot.paths import resources_dir, shared_data_dir
 from pgxannot.vocabulary import CONDITIONS, ROW_ACTIONS, STRUCTURE_COLUMNS, DoseStep, Recommendation
 
 TABLE_FORMAT = 1
@@ -674,28 +672,7 @@ def _info(rows: list[SourceRow], status: Mapping[str, str], b: _Build, inputs: l
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m pgxannot.kb.build.dpwg", description=__doc__.split("\n")[0])
-    ap.add_argument("--source", type=Path, help="DPWG source folder (default ../shared/data/dpwg)")
-    ap.add_argument("--out", type=Path, help="output folder (default resources/dpwg)")
-    ap.add_argument("--with-text", action="store_true", help="keep DPWG's recommendation text (not for bundling)")
-    args = ap.parse_args(argv)
-    source = args.source
-    if source is None:
-        shared = shared_data_dir()
-        if shared is None:
-            print("error: ../shared/data is absent; pass --source", file=sys.stderr)
-            return 2
-        source = shared / "dpwg"
-    out = args.out or resources_dir() / "dpwg"
-    try:
-        info = build_dpwg_tables(source, out, include_text=args.with_text)
-    except KnowledgeBaseError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return exc.exit_code
-    for w in info["warnings"]:  # type: ignore[attr-defined]
-        print(f"warning: {w}", file=sys.stderr)
-    print(json.dumps({k: v for k, v in info.items() if k != "warnings"}, indent=1, sort_keys=True))
-    return 0
+    return builder_main("dpwg", build_dpwg_tables, argv, label="DPWG", description=(__doc__ or "").split("\n")[0])
 
 
 if __name__ == "__main__":
