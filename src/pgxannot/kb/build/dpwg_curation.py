@@ -109,6 +109,25 @@ _ELI_3A = ("With a strong CYP3A inhibitor eliglustat is contraindicated; with a 
            "strong CYP3A inducer it is not advised: choose an alternative if possible. With a weak CYP3A "
            "inhibitor, replace the inhibitor if possible, else give 84 mg once daily and watch for side effects.")
 
+# DPWG's fluorouracil and capecitabine advice is one text for both drugs: one table, an entry per drug
+_FLUOROPYRIMIDINES: tuple[tuple[str, Branch, tuple[str, ...]], ...] = (
+    ("1fdd330dc4", B(
+        "avoid", "DPWG advises avoiding both fluorouracil and capecitabine. " + _FP_TEGAFUR + " If they cannot be avoided, "
+        "measure the residual DPD activity in blood mononuclear cells and set the starting dose by it (one "
+        "patient with 0.5% of normal activity tolerated 0.8% of the usual dose, 150 mg capecitabine every 5 "
+        "days; one with no measurable activity tolerated 0.43%, the same with every third dose skipped).",
+        concern="toxicity"), ("1", "2")),
+    ("0361509190", B(
+        "reduce_dose", "Or avoid fluorouracil and capecitabine. Set later doses by toxicity and effect (in 17 "
+        "patients with activity score 1 the titrated dose averaged 57% of the usual dose). " + _FP_TEGAFUR,
+        doses=(D("starting", "lower", "50%", "to"),), concern="toxicity"), ()),
+    ("0b2d4b5e74", B(
+        "reduce_dose", "Or avoid fluorouracil and capecitabine. Set later doses by toxicity and effect (titrated "
+        "doses averaged 64% of the usual dose in 17 patients with c.2846T and 74% in 51 with c.1236A). "
+        + _FP_TEGAFUR, doses=(D("starting", "lower", "50%", "to"),), concern="toxicity"),
+      ("1",)),
+)
+
 ENTRIES: tuple[Entry, ...] = (
     # --------------------------------------------------------------- HLA
     E("abacavir", "3830e425af", B("avoid", concern="toxicity")),
@@ -611,36 +630,8 @@ ENTRIES: tuple[Entry, ...] = (
         "too limited for a dose advice. Then adjust by therapeutic drug monitoring.", cond="liver_transplant",
         doses=(D("starting", "higher", "2.5 times", "to"),), concern="efficacy")),
     # --------------------------------------------------------------- DPYD
-    E("capecitabine", "1fdd330dc4", B(
-        "avoid", "DPWG advises avoiding both fluorouracil and capecitabine. " + _FP_TEGAFUR + " If they cannot be avoided, "
-        "measure the residual DPD activity in blood mononuclear cells and set the starting dose by it (one "
-        "patient with 0.5% of normal activity tolerated 0.8% of the usual dose, 150 mg capecitabine every 5 "
-        "days; one with no measurable activity tolerated 0.43%, the same with every third dose skipped).",
-        concern="toxicity"), omit=("1", "2")),
-    E("capecitabine", "0361509190", B(
-        "reduce_dose", "Or avoid fluorouracil and capecitabine. Set later doses by toxicity and effect (in 17 "
-        "patients with activity score 1 the titrated dose averaged 57% of the usual dose). " + _FP_TEGAFUR,
-        doses=(D("starting", "lower", "50%", "to"),), concern="toxicity")),
-    E("capecitabine", "0b2d4b5e74", B(
-        "reduce_dose", "Or avoid fluorouracil and capecitabine. Set later doses by toxicity and effect (titrated "
-        "doses averaged 64% of the usual dose in 17 patients with c.2846T and 74% in 51 with c.1236A). "
-        + _FP_TEGAFUR, doses=(D("starting", "lower", "50%", "to"),), concern="toxicity"),
-      omit=("1",)),
-    E("fluorouracil", "1fdd330dc4", B(
-        "avoid", "DPWG advises avoiding both fluorouracil and capecitabine. " + _FP_TEGAFUR + " If they cannot be avoided, "
-        "measure the residual DPD activity in blood mononuclear cells and set the starting dose by it (one "
-        "patient with 0.5% of normal activity tolerated 0.8% of the usual dose, 150 mg capecitabine every 5 "
-        "days; one with no measurable activity tolerated 0.43%, the same with every third dose skipped).",
-        concern="toxicity"), omit=("1", "2")),
-    E("fluorouracil", "0361509190", B(
-        "reduce_dose", "Or avoid fluorouracil and capecitabine. Set later doses by toxicity and effect (in 17 "
-        "patients with activity score 1 the titrated dose averaged 57% of the usual dose). " + _FP_TEGAFUR,
-        doses=(D("starting", "lower", "50%", "to"),), concern="toxicity")),
-    E("fluorouracil", "0b2d4b5e74", B(
-        "reduce_dose", "Or avoid fluorouracil and capecitabine. Set later doses by toxicity and effect (titrated "
-        "doses averaged 64% of the usual dose in 17 patients with c.2846T and 74% in 51 with c.1236A). "
-        + _FP_TEGAFUR, doses=(D("starting", "lower", "50%", "to"),), concern="toxicity"),
-      omit=("1",)),
+    *(E(drug, fingerprint, branch, omit=omit) for drug in ("capecitabine", "fluorouracil")
+      for fingerprint, branch, omit in _FLUOROPYRIMIDINES),
     E("fluorouracil", "268648bb72", B(
         "avoid", "Applies only with virtually no DPD activity. Two non-function variants (e.g. *2A and *13) on "
         "the same allele mean an activity score of 1, for which skin use carries no higher risk of severe "
