@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+import dataclasses
+import datetime
 import gzip
 import hashlib
+import json
 import lzma
+import uuid
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pgxannot.errors import KnowledgeBaseError, OutputError
 from pgxannot.files import (
     atomic_writer,
+    pretty_json,
     read_json,
     read_json_or,
     read_tsv,
@@ -112,3 +119,61 @@ def test_tree_digest_covers_tables_not_documentation_or_download_metadata(tmp_pa
     assert tree_digest(tmp_path) == before
     (tmp_path / "genes" / "CYP2C19.json").write_bytes(b"{ }")
     assert tree_digest(tmp_path) != before
+
+
+# --------------------------------------------------------------------------- pretty_json
+def _stdlib(value):
+    return json.dumps(value, indent=2, ensure_ascii=False, allow_nan=False)
+
+
+def _outcome(fn, value):
+    try:
+        return ("text", fn(value))
+    except (TypeError, ValueError) as exc:  # orjson's error is a TypeError too
+        return ("error", type(exc).__name__ if not isinstance(exc, TypeError) else "TypeError")
+
+
+_keys = st.one_of(st.text(st.characters(exclude_categories=())), st.integers(-3, 3), st.booleans(), st.none())
+_scalars = st.one_of(
+    st.none(), st.booleans(), st.integers(), st.integers(-(2**70), 2**70),
+    st.floats(allow_nan=True, allow_infinity=True), st.floats(1e-12, 1e-3), st.floats(1e14, 1e18),
+    st.text(st.characters(exclude_categories=())),  # lone surrogates and control characters included
+)
+_values = st.recursive(
+    _scalars,
+    lambda inner: st.one_of(st.lists(inner, max_size=5), st.tuples(inner, inner),
+                            st.dictionaries(_keys, inner, max_size=5)),
+    max_leaves=30,
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(_values)
+def test_pretty_json_is_the_standard_librarys_text_or_its_error(value):
+    """Whatever the value: the same text as json.dumps(indent=2), or the same refusal."""
+    assert _outcome(pretty_json, value) == _outcome(_stdlib, value)
+
+
+@pytest.mark.parametrize("value", [
+    1e-4, 9.999999999999999e-05, 1.5e-05, 1e-05, 3e-09, 1e-10, 1e15, 9999999999999998.0, 1e16, 1.2e17,
+    -0.0, 0.0, float("nan"), float("inf"), 2**63, 2**64, -(2**63) - 1,
+])
+def test_pretty_json_at_the_edges_of_orjsons_float_band_and_integer_range(value):
+    doc = {"a": [value, {"b": value}]}
+    assert _outcome(pretty_json, doc) == _outcome(_stdlib, doc)
+
+
+def test_pretty_json_refuses_what_the_standard_library_refuses():
+    for bad in ({"x": float("nan")}, {"x": object()}, {"x": {1, 2}}):
+        with pytest.raises((ValueError, TypeError)):
+            pretty_json(bad)
+    # types orjson would write but json refuses are still refused
+
+    @dataclasses.dataclass
+    class D:
+        x: int = 1
+
+    for bad in (D(), datetime.date(2026, 1, 1), uuid.uuid4()):
+        with pytest.raises(TypeError):
+            pretty_json({"x": bad})
+

@@ -6,12 +6,12 @@ of it (one row per gene call, drug and finding) for spreadsheets and pandas.
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 from pgxannot.errors import OutputError
+from pgxannot.files import pretty_json
 from pgxannot.report.common import as_mapping, light_of, text
 
 # Top-level keys in contract order; unknown keys follow, sorted.
@@ -62,7 +62,7 @@ def render_json(d: Mapping[str, Any]) -> str:
     Deterministic for equal input; NaN/Infinity are refused (not valid JSON).
     """
     try:
-        return json.dumps(canonical(d), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+        return pretty_json(canonical(d)) + "\n"
     except (TypeError, ValueError) as exc:
         raise OutputError(f"report of {d.get('sample')!r} cannot be written as JSON: {exc}",
                           hint="this is a bug in the stage that assembled the report") from exc
