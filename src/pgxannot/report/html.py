@@ -9,9 +9,10 @@ fetch. Only ``https://`` guideline and evidence links are clickable.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from functools import cache
-from typing import Any
+import json
+from collections.abc import Callable, Mapping
+from functools import cache, partial
+from typing import Any, TypeVar
 
 import jinja2
 from markupsafe import Markup
@@ -67,6 +68,71 @@ def render_html(d: Mapping[str, Any], *, previous: Mapping[str, Any] | None = No
     return environment().get_template("report.html.j2").render(r=report_view(d, previous))
 
 
+# ---------------------------------------------------------------- fragments shared by patients
+# Most patients of a cohort share most of their drug entries and gene calls, so the view of a
+# drug, its table row and a gene's appendix block are made once per distinct content and reused.
+# The key is the part's exact JSON text (key order included, which the view follows); a part
+# that has no JSON text (a NaN, an object) is not shared. Views are never changed once made.
+FRAGMENT_CACHE_SIZE = 10_000  # entries; a 500-patient chunk of the synthetic cohort makes ~4,800 (~50 MB)
+_fragments: dict[tuple[Any, ...], Any] = {}
+_T = TypeVar("_T")
+
+
+def content_key(value: Any) -> str | None:
+    """The exact content of a report part as compact JSON text, or None when it has none."""
+    try:
+        return json.dumps(value, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+    except (TypeError, ValueError):
+        return None
+
+
+def _shared(key: tuple[Any, ...], make: Callable[[], _T]) -> _T:
+    if any(k is None for k in key):
+        return make()
+    hit = _fragments.get(key)
+    if hit is None:
+        if len(_fragments) >= FRAGMENT_CACHE_SIZE:
+            _fragments.clear()
+        hit = _fragments[key] = make()
+    return hit
+
+
+@cache
+def _fragment_macros() -> Any:
+    return environment().get_template("_fragments.html.j2").module
+
+
+def shared_drug_view(x: Mapping[str, Any]) -> dict[str, Any]:
+    """:func:`drug_view` of ``x``, made once per distinct drug entry (``key``: its content key)."""
+    key = content_key(x)
+    return _shared(("drug", key), lambda: drug_view(x) | {"key": key})
+
+
+def drug_row_html(x: Mapping[str, Any], *, dense: bool) -> Markup:
+    """The table row of one drug view (``dense``: the standard-dosing table's short form)."""
+    return _shared(("row", x.get("key"), dense), lambda: Markup(_fragment_macros().drug_row(x, dense)))
+
+
+def _gene_block(gd: Mapping[str, Any], index: int) -> Markup:
+    return Markup(_fragment_macros().gene_detail_block(gd, index))
+
+
+def gene_details_view(genes: list[Any], patient: Mapping[str, Any]) -> dict[str, Any]:
+    """Appendix A: per gene with position-level detail, its view and its rendered block."""
+    sex = text(patient.get("sex"))
+    details: list[dict[str, Any]] = []
+    blocks: list[Markup] = []
+    for g in genes:
+        if not (isinstance(g, Mapping) and (g.get("positions") or g.get("candidates"))):
+            continue
+        key = content_key(g)
+        gd = _shared(("gene", key, sex), partial(gene_detail, g, patient))
+        index = len(details) + 1
+        blocks.append(_shared(("gene_html", key, sex, index), partial(_gene_block, gd, index)))
+        details.append(gd)
+    return {"gene_details": details, "gene_detail_html": blocks}
+
+
 # ---------------------------------------------------------------- view model
 
 
@@ -75,7 +141,7 @@ def report_view(d: Mapping[str, Any], previous: Mapping[str, Any] | None = None)
     patient = d.get("patient") or {}
     meds = d.get("medications") or {}
     genes = [gene_view(g) for g in d.get("genes") or []]
-    drugs = [drug_view(x) for x in d.get("drugs") or []]
+    drugs = [shared_drug_view(x) for x in d.get("drugs") or []]
     findings = [finding_view(f) for f in d.get("findings") or []]
     prov = d.get("provenance") or {}
     listed_meds = [str(m) for m in as_list(patient.get("medications"))]
@@ -117,8 +183,7 @@ def report_view(d: Mapping[str, Any], previous: Mapping[str, Any] | None = None)
         "changes": changes_view(previous, d) if previous is not None else None,
         "provenance": provenance_view(prov),
         "dpwg_statement": dpwg_statement(prov),
-        "gene_details": [gene_detail(g, patient) for g in d.get("genes") or []
-                         if isinstance(g, Mapping) and (g.get("positions") or g.get("candidates"))],
+        **gene_details_view(d.get("genes") or [], patient),
         "reference_note": REFERENCE_NOTE,
         "other_evidence": [f for f in findings if f["therapies_other"] or len(f["evidence"]) > 3],
     }
@@ -301,8 +366,10 @@ def drug_groups(drugs: list[dict[str, Any]]) -> list[dict[str, Any]]:
         by_reason: dict[str, list[dict[str, Any]]] = {}
         for x in members:
             by_reason.setdefault(x["reason"] or x["recommendation"] or "no reason recorded", []).append(x)
+        compact = key in COMPACT_ACTIONS
         groups.append({"action": key, "label": label, "drugs": members, "light": members[0]["light"],
-                       "compact": key in COMPACT_ACTIONS,
+                       "compact": compact,
+                       "rows": [] if compact else [drug_row_html(x, dense=key == "standard_dosing") for x in members],
                        "by_reason": [{"reason": r, "drugs": xs} for r, xs in by_reason.items()]})
     return groups
 

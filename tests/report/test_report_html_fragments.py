@@ -1,0 +1,82 @@
+"""Shared HTML fragments (report.html): a drug's view and row, and a gene's appendix block, are made
+once per distinct content and reused across patients. Reuse must never change a byte of any page."""
+
+from __future__ import annotations
+
+import copy
+import json
+
+import pytest
+import report_fixtures as fx
+
+from pgxannot.report import html
+from pgxannot.report.html import render_html
+
+
+def _fresh(report) -> str:
+    """The page as it is rendered with nothing shared (an empty fragment store)."""
+    html._fragments.clear()
+    return render_html(report)
+
+
+def test_a_page_is_the_same_whatever_was_rendered_before():
+    reports = fx.all_reports()
+    alone = [_fresh(r) for r in reports]
+    html._fragments.clear()
+    for r in reports:  # warm the store with every other report, then render each again
+        render_html(r)
+    assert [render_html(r) for r in reversed(reports)] == list(reversed(alone))
+    assert html._fragments, "nothing was shared: the store is not used"
+
+
+def test_a_changed_drug_entry_or_gene_call_is_never_served_from_an_earlier_patient():
+    first = fx.pgx_report()
+    render_html(first)
+    second = copy.deepcopy(first)
+    second["sample"] = "OTHER"
+    drug = next(d for d in second["drugs"] if d.get("recommendation"))
+    drug["recommendation"] = "A changed recommendation seen only in the second report."
+    gene = next(g for g in second["genes"] if g.get("diplotypes"))
+    gene["diplotypes"] = ["*9/*9"]
+    page = render_html(second)
+    assert page == _fresh(second)
+    assert "A changed recommendation seen only in the second report." in page
+    assert "*9/*9" in page
+
+
+def test_key_order_is_part_of_the_content():
+    """Two entries with the same fields in another order are different content (the view follows the order)."""
+    a = {"x": 1, "y": 2}
+    b = {"y": 2, "x": 1}
+    assert html.content_key(a) != html.content_key(b)
+
+
+@pytest.mark.parametrize("bad", [float("nan"), object()])
+def test_a_part_without_json_text_is_rendered_but_not_shared(bad):
+    report = fx.pgx_report()
+    report["drugs"][0]["odd"] = bad
+    assert html.content_key(report["drugs"][0]) is None
+    html._fragments.clear()
+    page = render_html(report)
+    assert report["drugs"][0]["drug"] in page
+    assert not any(k[0] == "drug" and k[1] is None for k in html._fragments)
+
+
+def test_the_store_is_bounded(monkeypatch):
+    monkeypatch.setattr(html, "FRAGMENT_CACHE_SIZE", 5)
+    html._fragments.clear()
+    for r in fx.all_reports():
+        render_html(r)
+        assert len(html._fragments) <= 5
+
+
+def test_bundled_examples_render_the_same_shared_or_alone(example_reports):
+    docs = [json.loads(p.read_text(encoding="utf-8")) for p in sorted(example_reports.glob("*.json"))
+            if not p.name.endswith(".fhir.json")]
+    assert len(docs) == 4
+    alone = [_fresh(d) for d in docs]
+    html._fragments.clear()
+    shared = [render_html(d) for d in docs + docs][len(docs):]
+    assert shared == alone
+    for d, page in zip(docs, alone, strict=True):
+        assert (example_reports / f"{d['sample']}.html").read_text(encoding="utf-8") == page
