@@ -9,7 +9,7 @@ import json
 import pytest
 import report_fixtures as fx
 
-from pgxannot.report import html
+from pgxannot.report import common as html
 from pgxannot.report.html import render_html
 
 

@@ -9,10 +9,9 @@ fetch. Only ``https://`` guideline and evidence links are clickable.
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from functools import cache, partial
-from typing import Any, TypeVar
+from typing import Any
 
 import jinja2
 from markupsafe import Markup
@@ -23,10 +22,12 @@ from pgxannot.report.common import (
     STATUS_LABELS,
     as_list,
     as_mapping,
+    content_key,
     flatten,
     is_actionable,
     light_of,
     safe_href,
+    shared,
     text,
     unique,
     yes,
@@ -69,34 +70,6 @@ def render_html(d: Mapping[str, Any], *, previous: Mapping[str, Any] | None = No
 
 
 # ---------------------------------------------------------------- fragments shared by patients
-# Most patients of a cohort share most of their drug entries and gene calls, so the view of a
-# drug, its table row and a gene's appendix block are made once per distinct content and reused.
-# The key is the part's exact JSON text (key order included, which the view follows); a part
-# that has no JSON text (a NaN, an object) is not shared. Views are never changed once made.
-FRAGMENT_CACHE_SIZE = 10_000  # entries; a 500-patient chunk of the synthetic cohort makes ~4,800 (~50 MB)
-_fragments: dict[tuple[Any, ...], Any] = {}
-_T = TypeVar("_T")
-
-
-def content_key(value: Any) -> str | None:
-    """The exact content of a report part as compact JSON text, or None when it has none."""
-    try:
-        return json.dumps(value, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
-    except (TypeError, ValueError):
-        return None
-
-
-def _shared(key: tuple[Any, ...], make: Callable[[], _T]) -> _T:
-    if any(k is None for k in key):
-        return make()
-    hit = _fragments.get(key)
-    if hit is None:
-        if len(_fragments) >= FRAGMENT_CACHE_SIZE:
-            _fragments.clear()
-        hit = _fragments[key] = make()
-    return hit
-
-
 @cache
 def _fragment_macros() -> Any:
     return environment().get_template("_fragments.html.j2").module
@@ -105,12 +78,12 @@ def _fragment_macros() -> Any:
 def shared_drug_view(x: Mapping[str, Any]) -> dict[str, Any]:
     """:func:`drug_view` of ``x``, made once per distinct drug entry (``key``: its content key)."""
     key = content_key(x)
-    return _shared(("drug", key), lambda: drug_view(x) | {"key": key})
+    return shared(("drug", key), lambda: drug_view(x) | {"key": key})
 
 
 def drug_row_html(x: Mapping[str, Any], *, dense: bool) -> Markup:
     """The table row of one drug view (``dense``: the standard-dosing table's short form)."""
-    return _shared(("row", x.get("key"), dense), lambda: Markup(_fragment_macros().drug_row(x, dense)))
+    return shared(("row", x.get("key"), dense), lambda: Markup(_fragment_macros().drug_row(x, dense)))
 
 
 def _gene_block(gd: Mapping[str, Any], index: int) -> Markup:
@@ -126,9 +99,9 @@ def gene_details_view(genes: list[Any], patient: Mapping[str, Any]) -> dict[str,
         if not (isinstance(g, Mapping) and (g.get("positions") or g.get("candidates"))):
             continue
         key = content_key(g)
-        gd = _shared(("gene", key, sex), partial(gene_detail, g, patient))
+        gd = shared(("gene", key, sex), partial(gene_detail, g, patient))
         index = len(details) + 1
-        blocks.append(_shared(("gene_html", key, sex, index), partial(_gene_block, gd, index)))
+        blocks.append(shared(("gene_html", key, sex, index), partial(_gene_block, gd, index)))
         details.append(gd)
     return {"gene_details": details, "gene_detail_html": blocks}
 
