@@ -95,6 +95,17 @@ def test_missing_samples_are_listed_with_the_closest_names(tmp_path):
     assert "sample(s) S-1, S9 not in the VCF (it has: S1, S2, S3)" in msg and "S-1 -> S1" in msg
 
 
+def test_closest_names_prefer_the_longer_common_start_on_a_tie():
+    from pgxannot.preflight import closest_names
+
+    have = ["HG04096", "HG03096", "HG00096", "HG01096", "NA12878"]
+    # every HG name is one edit from HG0096; the one missing a repeated 0 shares the longest start
+    assert closest_names("HG0096", have) == ["HG00096", "HG01096"]
+    # equally close: the one starting with what was typed comes first; both are offered
+    assert closest_names("BC-01", ["BC-001", "PKU-002", "BC-010"]) == ["BC-010", "BC-001"]
+    assert closest_names("XYZ", have) == []
+
+
 def test_check_inputs_splits_run_errors_from_patient_errors(tmp_path):
     _copy(tmp_path, "good_multi.vcf", "outside_unknown_gene.tsv", "cnv_inverted.tsv", "header_only.vcf")
     rows = _sheet(tmp_path, [

@@ -145,6 +145,20 @@ def _has_bgzf_eof(path: Path) -> bool:
         return False
 
 
+def _common_start(a: str, b: str) -> int:
+    return next((i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(len(a), len(b)))
+
+
+def closest_names(name: str, candidates: Sequence[str], n: int = 2) -> list[str]:
+    """The ``n`` names most like ``name`` (difflib's ratio of at least 0.75); on a tie the
+    longer common start first, then in sorted order: ``HG0096`` -> ``HG00096``, not
+    ``HG04096`` (difflib alone breaks ties by the name, largest first)."""
+    near = difflib.get_close_matches(name, candidates, n=max(10, n), cutoff=0.75)
+    scored = [(difflib.SequenceMatcher(None, name, c).ratio(), _common_start(name, c), c)
+              for c in near]
+    return [c for *_, c in sorted(scored, key=lambda t: (-t[0], -t[1], t[2]))[:n]]
+
+
 def _check_samples(info: VcfInfo, samples: Sequence[str]) -> None:
     """Every sample in the VCF; the error suggests close names (``BC-01``: ``BC-001``?)."""
     check_samples(info, [])  # FORMAT/GT declared
@@ -155,7 +169,7 @@ def _check_samples(info: VcfInfo, samples: Sequence[str]) -> None:
     shown = ", ".join(info.samples[:10]) + (" ..." if len(info.samples) > 10 else "")
     close = []
     for s in missing[:5]:
-        near = difflib.get_close_matches(s, info.samples, n=2, cutoff=0.75)
+        near = closest_names(s, info.samples)
         if near:
             close.append(f"{s} -> {' or '.join(near)}?")
     names = ", ".join(missing[:20]) + (f" and {len(missing) - 20} more" if len(missing) > 20 else "")
