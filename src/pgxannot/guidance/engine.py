@@ -251,6 +251,24 @@ def _table_entry(info: DrugInfo, ctx: _Context) -> dict[str, object]:
                   settled_by=primary.untested if action == "not_assessable" else ())
 
 
+# Drug entries shared by patients: a table drug's entry is a function of the drug, its genes'
+# calls, whether it is a current medication and the known conditions (nothing else of the
+# patient), so equal inputs share one entry, which nothing downstream changes (the report
+# stages build new dicts around it). Bounded per knowledge base.
+SHARED_ENTRIES = 20_000
+
+
+def _shared_table_entry(info: DrugInfo, ctx: _Context) -> dict[str, object]:
+    key = (info.name, tuple(ctx.calls.get(g) for g in info.genes), info.name in ctx.current, ctx.conditions)
+    memo = ctx.kb.entries
+    hit = memo.get(key)
+    if hit is None:
+        if len(memo) >= SHARED_ENTRIES:
+            memo.clear()
+        hit = memo[key] = _table_entry(info, ctx)
+    return hit
+
+
 def _warfarin_entry(info: DrugInfo, ctx: _Context) -> dict[str, object]:
     w = warfarin_guidance(ctx.calls)
     return _entry(info, ctx, action=w.action, recommendation=w.recommendation, lookup=w.lookup,
@@ -287,7 +305,7 @@ def guidance_for(calls: Sequence[GeneCall], medications: Sequence[str], *, kb: G
     entries = []
     for info in kb.drugs.values():
         if info.kind == "table":
-            entries.append(_table_entry(info, ctx))
+            entries.append(_shared_table_entry(info, ctx))
         elif info.kind == "warfarin":
             entries.append(_warfarin_entry(info, ctx))
         elif info.name in ctx.current:

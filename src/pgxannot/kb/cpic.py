@@ -83,6 +83,9 @@ class GuidanceKB:
     pairs: dict[str, tuple[Pair, ...]]  # by canonical drug name
     gene_results: dict[str, tuple[tuple[str, str | None], ...]]  # gene -> (phenotype, activity score)
     names: dict[str, str] = field(repr=False)  # normalized alias -> canonical name (see normalize_name)
+    # the guidance engine's drug entries per distinct input (drug, its genes' calls, current or not,
+    # conditions), shared by the patients of a job; bounded by the engine (guidance.engine)
+    entries: dict[tuple[object, ...], dict[str, object]] = field(default_factory=dict, repr=False, compare=False)
 
     def keys_of(self, drug: str, gene: str) -> frozenset[str]:
         """Every lookup key the drug's CPIC rows use for ``gene``."""
