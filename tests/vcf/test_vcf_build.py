@@ -65,14 +65,30 @@ def test_ref_agrees(expected, observed, agree):
 
 
 @given(st.sampled_from(["GRCh38", "GRCh37"]), st.lists(BASES, min_size=MIN_COMPARED, max_size=60),
-       st.lists(st.tuples(BASES, BASES), max_size=8))
+       st.lists(st.tuples(BASES, BASES), max_size=MIN_COMPARED - 1))
 def test_the_build_whose_positions_carry_the_reference_wins(build, refs, noise):
     """Every record at ``build``'s positions has the reference base; the other build sees
-    at most a few records by chance, with any bases."""
+    fewer records than a decision needs (by chance), with any bases."""
     other = "GRCh37" if build == "GRCh38" else "GRCh38"
     call = decide_build({build: [(r, r) for r in refs], other: noise})
     assert call.build == build
     assert call.tally(build).compared == len(refs)
+
+
+@given(st.sampled_from(["GRCh38", "GRCh37"]), st.lists(BASES, min_size=MIN_COMPARED, max_size=60),
+       st.lists(st.tuples(BASES, BASES), max_size=60))
+def test_the_wrong_build_is_never_chosen(build, refs, noise):
+    """Whatever the other build's records: the build whose every record carries the reference
+    is chosen, or no build is (both supported alike), never the other one unless its own
+    records match at least twice as often (WIN_RATIO)."""
+    other = "GRCh37" if build == "GRCh38" else "GRCh38"
+    call = decide_build({build: [(r, r) for r in refs], other: noise})
+    if call.build == other:
+        assert call.tally(other).matching >= 2 * len(refs)
+    else:
+        assert call.build in (build, None)
+        if call.build is None:
+            assert call.verdict == "both"
 
 
 @given(st.lists(st.tuples(BASES, BASES), max_size=40))
