@@ -35,6 +35,7 @@ from pgxannot.preflight import check_group
 from pgxannot.progress import ProgressFile
 from pgxannot.report.assemble import assemble_report, generated_at, inputs_of
 from pgxannot.report.cohort_tables import ChunkParts
+from pgxannot.report.common import unchanged
 from pgxannot.report.formats import enabled_formats
 from pgxannot.report.history import previous_report, remember_report
 from pgxannot.report.io import StagedFiles, file_sha256
@@ -251,11 +252,12 @@ class _Chunk:
         if r.tumor_type or risk.analyses.get("somatic"):
             report["chemotherapy_pgx"] = chemo_pgx_crossref(report["findings"], report["genes"],
                                                             tumor_type=r.tumor_type)
-        validate_report(report)
-        previous = previous_report(self.outdir, r.sample, report) if _writes_html(self.cfg) else None
-        texts = {fmt.name: fmt.render(report, previous) for fmt in enabled_formats(self.cfg)}
-        if self.parts is not None:
-            self.parts.add(report, texts.get("tsv"))
+        with unchanged():  # nothing below changes the report: its parts' keys are computed once
+            validate_report(report)
+            previous = previous_report(self.outdir, r.sample, report) if _writes_html(self.cfg) else None
+            texts = {fmt.name: fmt.render(report, previous) for fmt in enabled_formats(self.cfg)}
+            if self.parts is not None:
+                self.parts.add(report, texts.get("tsv"))
         if "html" in texts:
             self.history.append((r.sample, None if "json" in texts else render_json(report)))
         return [(self.outdir / f"{r.file_stem}.{fmt.suffix}", texts[fmt.name]) for fmt in enabled_formats(self.cfg)]

@@ -80,3 +80,55 @@ def test_bundled_examples_render_the_same_shared_or_alone(example_reports):
     assert shared == alone
     for d, page in zip(docs, alone, strict=True):
         assert (example_reports / f"{d['sample']}.html").read_text(encoding="utf-8") == page
+
+
+# --------------------------------------------------------------------------- TSV rows, validation, unchanged()
+def test_tsv_is_the_same_whatever_was_rendered_before():
+    from pgxannot.report import render_tsv
+
+    reports = fx.all_reports()
+    alone = []
+    for r in reports:
+        html._fragments.clear()
+        alone.append(render_tsv(r))
+    html._fragments.clear()
+    for r in reports:
+        render_tsv(r)
+    assert [render_tsv(r) for r in reversed(reports)] == list(reversed(alone))
+    other = copy.deepcopy(reports[0])
+    other["sample"] = "OTHER"
+    other["drugs"][0]["recommendation"] = "Changed for the other patient only."
+    text = render_tsv(other)
+    assert "Changed for the other patient only." in text and "\nOTHER\t" in text
+    assert "Changed for the other patient only." not in render_tsv(reports[0])
+
+
+def test_a_drug_entry_is_validated_once_but_an_invalid_one_always_fails():
+    from pgxannot.errors import OutputError
+    from pgxannot.report import validate_report
+
+    good = fx.pgx_report()
+    html._fragments.clear()
+    validate_report(good)
+    assert any(k[0] == "valid_drug" for k in html._fragments)
+    bad = copy.deepcopy(good)
+    bad["drugs"][1]["action"] = "take_twice"
+    for _ in range(2):  # an invalid entry is never remembered as checked
+        with pytest.raises(OutputError, match=r"\$\.drugs\[1\]\.action"):
+            validate_report(bad)
+    validate_report(good)
+
+
+def test_unchanged_computes_a_parts_key_once_and_only_inside_the_block(monkeypatch):
+    calls = []
+    real = html._json_key
+    monkeypatch.setattr(html, "_json_key", lambda v: calls.append(1) or real(v))
+    part = {"drug": "x", "n": 1}
+    with html.unchanged():
+        assert html.content_key(part) == html.content_key(part) == '{"drug":"x","n":1}'
+        with html.unchanged():  # nested: its own keys, the outer ones back after it
+            html.content_key(part)
+        html.content_key(part)
+    assert len(calls) == 2
+    part["n"] = 2  # outside the block a changed part gets its new key
+    assert html.content_key(part) == '{"drug":"x","n":2}'

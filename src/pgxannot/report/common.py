@@ -6,8 +6,9 @@ order and word what the dict already says, tolerating absent optional fields.
 
 from __future__ import annotations
 
+import contextlib
 import json
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any, TypeVar
 
 from pgxannot.vocabulary import LIGHT_LABELS, light_of_action
@@ -124,12 +125,41 @@ _fragments: dict[tuple[Any, ...], Any] = {}
 _T = TypeVar("_T")
 
 
-def content_key(value: Any) -> str | None:
-    """The exact content of a report part as compact JSON text, or None when it has none."""
+_fixed: dict[int, tuple[Any, str | None]] | None = None  # id -> (part, key), inside unchanged()
+
+
+def _json_key(value: Any) -> str | None:
     try:
         return json.dumps(value, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
     except (TypeError, ValueError):
         return None
+
+
+def content_key(value: Any) -> str | None:
+    """The exact content of a report part as compact JSON text, or None when it has none.
+
+    Inside :func:`unchanged` a part's key is computed once for every renderer that asks."""
+    if _fixed is None:
+        return _json_key(value)
+    hit = _fixed.get(id(value))
+    if hit is not None and hit[0] is value:
+        return hit[1]
+    key = _json_key(value)
+    _fixed[id(value)] = (value, key)
+    return key
+
+
+@contextlib.contextmanager
+def unchanged() -> Iterator[None]:
+    """A block in which the caller changes no report part it validates or renders (the
+    pipeline's validate-and-render step): each part's content key is computed once, not by
+    every renderer. The parts are held until the block ends, so an id is never reused."""
+    global _fixed
+    before, _fixed = _fixed, {}
+    try:
+        yield
+    finally:
+        _fixed = before
 
 
 def shared(key: tuple[Any, ...], make: Callable[[], _T]) -> _T:

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping
+from functools import partial
 from typing import Any
 
 from pgxannot.errors import OutputError
 from pgxannot.files import pretty_json
-from pgxannot.report.common import as_mapping, light_of, text
+from pgxannot.report.common import as_mapping, content_key, light_of, shared, text
 
 # Top-level keys in contract order; unknown keys follow, sorted.
 TOP_LEVEL_ORDER: tuple[str, ...] = (
@@ -77,28 +78,37 @@ def _cell(value: Any) -> str:
 
 def tsv_rows(d: Mapping[str, Any]) -> list[dict[str, str]]:
     """The flat rows of one report (dicts over :data:`TSV_COLUMNS`)."""
-    sample = d.get("sample", "")
-    rows: list[dict[str, Any]] = []
+    sample = _cell(d.get("sample", ""))
+    rows: list[dict[str, str]] = []
     for g in d.get("genes") or []:
-        rows.append({
+        rows.append(_cells({
             "section": "gene", "gene": g.get("gene"), "status": g.get("status"),
             "diplotypes": g.get("diplotypes"), "phenotype": g.get("phenotype"),
             "activity_score": g.get("activity_score"),
             "missing_positions": len(g.get("missing_positions") or []),
             "source": g.get("source"), "note": g.get("reason"),
-        })
+        }, sample))
     for x in d.get("drugs") or []:
-        rows.extend(drug_rows(x))
+        # a drug's rows are the same for every patient with the same entry: made once (report.common.shared)
+        rows.extend({**r, "sample": sample} for r in shared(("tsv", content_key(x)), partial(_drug_cells, x)))
     for f in d.get("findings") or []:
-        rows.append({
+        rows.append(_cells({
             "section": "finding", "gene": f.get("gene"), "status": f.get("classification"),
             "classification": f.get("classification"), "category": f.get("category"),
             "variant": f.get("variant"), "zygosity": f.get("zygosity"),
             "condition": f.get("condition"), "stars": f.get("stars"), "tier": f.get("tier"),
             "high_risk": bool(f.get("high_risk")) if "high_risk" in f else None,
             "note": f.get("interpretation"),
-        })
-    return [{c: _cell(sample if c == "sample" else r.get(c)) for c in TSV_COLUMNS} for r in rows]
+        }, sample))
+    return rows
+
+
+def _cells(row: Mapping[str, Any], sample: str) -> dict[str, str]:
+    return {c: sample if c == "sample" else _cell(row.get(c)) for c in TSV_COLUMNS}
+
+
+def _drug_cells(x: Mapping[str, Any]) -> tuple[dict[str, str], ...]:
+    return tuple(_cells(r, "") for r in drug_rows(x))
 
 
 def _calls_cell(rec: Mapping[str, Any]) -> list[str]:

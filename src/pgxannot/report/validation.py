@@ -8,11 +8,14 @@ typed when present so a renderer can rely on them.
 from __future__ import annotations
 
 import json
-from functools import cache
+from functools import cache, partial
 from importlib.resources import files
 from typing import Any
 
+import fastjsonschema
+
 from pgxannot.errors import OutputError
+from pgxannot.report.common import content_key, shared
 
 SCHEMA_RESOURCE = ("schema", "report.schema.json")
 
@@ -37,14 +40,50 @@ def _validator() -> Any:
 def _fast_validator() -> Any | None:
     """A compiled validator (fastjsonschema, ~30x faster) for the common case of a valid report."""
     try:
-        import fastjsonschema
-    except ImportError:  # pragma: no cover - a listed dependency
-        return None
-    try:
         # compile() rewrites $refs in place: give it a copy, REPORT_SCHEMA stays as shipped
         return fastjsonschema.compile(json.loads(schema_text()))
     except Exception:  # a schema feature it does not support: jsonschema alone then
         return None
+
+
+@cache
+def _fast_parts() -> tuple[Any, Any] | None:
+    """The compiled schema in two parts: the report with each drug entry left unchecked, and
+    one drug entry (``$defs/drug``), so a drug entry many patients share is checked once."""
+    rest = json.loads(schema_text())
+    drugs = rest["properties"]["drugs"]
+    rest["properties"]["drugs"] = {k: v for k, v in drugs.items() if k != "items"}
+    base = json.loads(schema_text())
+    drug = {"$schema": base.get("$schema"), "$defs": base["$defs"], **base["$defs"]["drug"]}
+    try:
+        return fastjsonschema.compile(rest), fastjsonschema.compile(drug)
+    except Exception:  # a schema feature it does not support: the whole-report validator then
+        return None
+
+
+def _fast_check(d: Any) -> None:
+    """The compiled validator's verdict on ``d``: each distinct drug entry checked once
+    (:func:`pgxannot.report.common.shared`), the rest of the report every time."""
+    parts = _fast_parts()
+    if parts is None or not isinstance(d, dict) or not isinstance(d.get("drugs"), list):
+        fast = _fast_validator()
+        if fast is None:
+            raise _NoFastValidator
+        fast(d)
+        return
+    rest, drug = parts
+    rest(d)
+    for x in d["drugs"]:
+        shared(("valid_drug", content_key(x)), partial(_checked, drug, x))
+
+
+def _checked(validate: Any, x: Any) -> bool:
+    validate(x)
+    return True
+
+
+class _NoFastValidator(Exception):
+    pass
 
 
 def json_path(path: Any) -> str:
@@ -61,17 +100,14 @@ def validate_report(d: Any) -> None:
     "First" is deterministic: the error whose path sorts first (document order of
     list indexes, then key names).
     """
-    fast = _fast_validator()
-    if fast is not None:
-        import fastjsonschema
-
-        try:
-            fast(d)
-            return
-        except fastjsonschema.JsonSchemaException as exc:
-            fast_message = str(exc)
-    else:
+    fast_message: str | None
+    try:
+        _fast_check(d)
+        return
+    except _NoFastValidator:
         fast_message = None
+    except fastjsonschema.JsonSchemaException as exc:
+        fast_message = str(exc)
     errors = list(_validator().iter_errors(d))
     if not errors:
         if fast_message is None:
