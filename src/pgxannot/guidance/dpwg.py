@@ -20,13 +20,19 @@ there is none:
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from pgxannot.errors import KnowledgeBaseError
-from pgxannot.guidance.lookup import format_score, hla_status
+from pgxannot.guidance.lookup import (
+    format_score,
+    hla_status,
+    partly_assessed,
+    partly_assessed_words,
+)
 from pgxannot.kb.dpwg import DpwgKB, DpwgKey, DpwgRow, load_dpwg_kb
 from pgxannot.kb.pgx import gene_table
 from pgxannot.pgx.model import Diplotype, GeneCall
@@ -345,8 +351,16 @@ def group_advice(drug: str, rows: Sequence[DpwgRow], calls: Mapping[str, GeneCal
                 else f"No DPWG guidance possible for {drug}: {reason}.")
         return DpwgAdvice(drug, gids, genes, action, text, _lookup_of(genes, [], used), reason=reason)
     matched = [r for r in rows if r.source_row in outcome.rows]
-    return _advice(drug, gids, genes, matched, frozenset(known_conditions), _lookup_of(genes, matched, used),
-                   "; ".join(dict.fromkeys(notes)) or None)
+    advice = _advice(drug, gids, genes, matched, frozenset(known_conditions), _lookup_of(genes, matched, used),
+                     "; ".join(dict.fromkeys(notes)) or None)
+    # standard advice resting on a call with defining positions missing is no full assessment (never green);
+    # a gene DPWG keys by one position only was read at that position (evaluate), not from the whole call
+    by_call = [g for g in genes if not all(k.type == "genotype" for r in rows for k in r.keys if k.gene == g)]
+    partial = partly_assessed(by_call, calls)
+    if partial and advice.action == "standard_dosing":
+        lead = f"Not assessable: {partly_assessed_words(partial, calls)}. DPWG's advice for the call as observed: "
+        return dataclasses.replace(advice, action="not_assessable", recommendation=lead + advice.recommendation)
+    return advice
 
 
 def _unmatchable(kb: DpwgKB, drug: str) -> DpwgAdvice:

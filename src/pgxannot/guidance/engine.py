@@ -13,7 +13,13 @@ import itertools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from pgxannot.guidance.lookup import GeneKeys, gene_keys, lookup_kind
+from pgxannot.guidance.lookup import (
+    GeneKeys,
+    gene_keys,
+    lookup_kind,
+    partly_assessed,
+    partly_assessed_words,
+)
 from pgxannot.guidance.medications import Medication, resolve_all
 from pgxannot.guidance.warfarin import warfarin_guidance
 from pgxannot.kb.cpic import DrugInfo, GuidanceKB, RecRow, load_guidance_kb
@@ -220,14 +226,20 @@ def _unresolved_entry(info: DrugInfo, ctx: _Context, genes: Sequence[str], pop: 
                   recommendation=f"No CPIC guidance possible for {info.name}: {res.reason}.", others=others)
 
 
-def _verdict(row: RecRow, res: _Resolution) -> tuple[str, str]:
-    """The patient's action and the lead of the wording: standard advice resting on an untested gene is
-    not assessable."""
-    if res.untested and row.action == "standard_dosing":
-        calls = " and ".join(res.untested)
-        return "not_assessable", (f"Not assessable: {calls} not called; calling {calls} would settle it. "
-                                  f"CPIC's advice without it: ")
-    return row.action, ""
+def _verdict(row: RecRow, res: _Resolution, partial: Sequence[str],
+             calls: Mapping[str, GeneCall]) -> tuple[str, str]:
+    """The patient's action and the lead of the wording: standard advice resting on an untested gene,
+    or on a call with defining positions missing (``partial``), is not assessable."""
+    if row.action != "standard_dosing" or not (res.untested or partial):
+        return row.action, ""
+    lead = []
+    if res.untested:
+        untested = " and ".join(res.untested)
+        lead.append(f"{untested} not called; calling {untested} would settle it")
+    if partial:
+        lead.append(partly_assessed_words(partial, calls))
+    advice = "CPIC's advice without it" if res.untested else "CPIC's advice for the call as observed"
+    return "not_assessable", f"Not assessable: {'. '.join(lead)}. {advice}: "
 
 
 def _table_entry(info: DrugInfo, ctx: _Context) -> dict[str, object]:
@@ -243,12 +255,13 @@ def _table_entry(info: DrugInfo, ctx: _Context) -> dict[str, object]:
     row = primary.rows[0]
     code = _condition_of(info, row)
     applicability = _applicability(code, results, ctx.conditions)
-    action, lead = _verdict(row, primary)
+    partial = partly_assessed(genes, ctx.calls)
+    action, lead = _verdict(row, primary, partial, ctx.calls)
     text = lead + condition_clause(code, applicability) + row.recommendation
     return _entry(info, ctx, action=action, recommendation=text, genes=genes, row=row,
                   lookup=primary.lookup if len(primary.rows) > 1 else row.lookup_dict, reason=primary.reason,
                   applicability=applicability, condition=code, others=others,
-                  settled_by=primary.untested if action == "not_assessable" else ())
+                  settled_by=(*primary.untested, *partial) if action == "not_assessable" else ())
 
 
 # Drug entries shared by patients: a table drug's entry is a function of the drug, its genes'

@@ -202,3 +202,21 @@ def gene_keys(gene: str, call: GeneCall | None, valid: frozenset[str],
     elif len(keys) > 1:
         note = f"{gene} phenotype {call.phenotype or ''} covers several CPIC activity scores".replace("  ", " ")
     return GeneKeys(gene, tuple(sorted(keys)), note=note)
+
+
+def partly_assessed(genes: Sequence[str], calls: Mapping[str, GeneCall]) -> tuple[str, ...]:
+    """Genes of ``genes`` called from the VCF with defining positions missing: the alleles
+    defined there were not assessed, so the call is not a full assessment (never green)."""
+    return tuple(g for g in genes if (c := calls.get(g)) is not None and c.source == "vcf"
+                 and c.status in ("called", "ambiguous") and c.missing_positions)
+
+
+def partly_assessed_words(genes: Sequence[str], calls: Mapping[str, GeneCall]) -> str:
+    """What was missing from partly assessed calls and what would settle it (no final stop)."""
+    parts = []
+    for g in genes:
+        n = len(calls[g].missing_positions)
+        parts.append(f"{g} was called with {n} defining position{'s' if n != 1 else ''} missing")
+    many = sum(len(calls[g].missing_positions) for g in genes) > 1
+    return (f"{'; '.join(parts)} (alleles defined there were not assessed); genotyping "
+            f"{'them' if many else 'it'} would settle it")
