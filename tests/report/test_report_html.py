@@ -282,3 +282,13 @@ def test_per_gene_detail_from_the_report_positions():
     assert "3 positions: 1 variant, 1 missing, 1 reference" in appendix
     assert 'class="pos-missing"' in html and 'class="pos-reference"' in html
     assert "Reference" in appendix and "Normal function" in appendix
+
+
+def test_a_compact_groups_reason_ending_in_a_full_stop_reads_without_stop_colon():
+    r = fx.pgx_report()
+    r["drugs"].append({"drug": "zzdrug", "genes": ["DPYD"], "classification": None, "action": "not_assessable",
+                       "current_medication": False, "traffic_light": "grey",
+                       "recommendation": "Not assessable: DPYD was called with 3 defining positions missing. CPIC Strong.",
+                       "reason": None})
+    page = render_html(r)
+    assert "CPIC Strong: <strong>zzdrug</strong>" in page and ".: <strong>" not in page
