@@ -88,3 +88,15 @@ def test_untested_and_partly_assessed_genes_are_both_named(kbs):
     assert e["recommendation"].startswith("Not assessable: CYP2B6 not called; calling CYP2B6 would settle it. "
                                           "CYP2C19 was called with 1 defining position missing")
     assert set(e["settled_by"]) == {"CYP2B6", "CYP2C19"}
+
+
+def test_warfarin_with_a_cyp2c9_position_missing_is_not_green(kbs):
+    positions = [p.pos for p in gene_table("CYP2C9").positions]
+    partial = _call("CYP2C9", {}, keep=tuple(positions[1:]))
+    others = [_call("VKORC1", {}), _call("CYP4F2", {})]
+    full = _drug(kbs, [_call("CYP2C9", {}), *others], "warfarin")
+    assert full["action"] == "standard_dosing" and full["traffic_light"] == "green"
+    e = _drug(kbs, [partial, *others], "warfarin")
+    assert e["action"] == "not_assessable" and e["traffic_light"] == "grey"
+    assert e["recommendation"].startswith("Not assessable: CYP2C9 was called with 1 defining position missing")
+    assert "CYP2C9" in e["settled_by"]

@@ -284,8 +284,14 @@ def _shared_table_entry(info: DrugInfo, ctx: _Context) -> dict[str, object]:
 
 def _warfarin_entry(info: DrugInfo, ctx: _Context) -> dict[str, object]:
     w = warfarin_guidance(ctx.calls)
-    return _entry(info, ctx, action=w.action, recommendation=w.recommendation, lookup=w.lookup,
-                  genes=info.genes, reason=w.reason, settled_by=w.settled_by)
+    action, text, settled_by = w.action, w.recommendation, tuple(w.settled_by)
+    partial = partly_assessed(info.genes, ctx.calls)
+    if partial and action == "standard_dosing":  # the same rule as a table drug's (_verdict)
+        action = "not_assessable"
+        text = f"Not assessable: {partly_assessed_words(partial, ctx.calls)}. CPIC's advice for the call as observed: {text}"
+        settled_by = (*settled_by, *partial)
+    return _entry(info, ctx, action=action, recommendation=text, lookup=w.lookup,
+                  genes=info.genes, reason=w.reason, settled_by=settled_by)
 
 
 def _pair_only_entry(info: DrugInfo, ctx: _Context) -> dict[str, object]:
