@@ -30,17 +30,24 @@ def _write_parts(tmp_path, chunks):
     return files
 
 
+def _direct_cohort(tmp_path, reports):
+    """Each report written under its file name, and the cohort files written from them (the
+    reference the merged parts must equal); returns the reports folder and the cohort folder."""
+    reports_dir = tmp_path / "reports"
+    reports_dir.mkdir()
+    for d in reports:
+        (reports_dir / f"{file_stem(d['sample'])}.json").write_text(json.dumps(d))
+    direct = tmp_path / "direct"
+    write_cohort(sorted(reports_dir.glob("*.json")), html=direct / "summary.html", tsv=direct / "calls.tsv",
+                 reports_dir=reports_dir)
+    return reports_dir, direct
+
+
 def test_merged_parts_are_the_cohort_of_the_reports(tmp_path):
     """Page and calls.tsv from two chunks' parts equal those written from every report file,
     whichever chunk a patient was in; the counts are those of the reports."""
     reports = fx.all_reports()
-    reports_dir = tmp_path / "reports"
-    reports_dir.mkdir()
-    for d in reports:
-        (reports_dir / f"{d['sample']}.json").write_text(json.dumps(d))
-    direct = tmp_path / "direct"
-    write_cohort(sorted(reports_dir.glob("*.json")), html=direct / "summary.html", tsv=direct / "calls.tsv",
-                 reports_dir=reports_dir)
+    reports_dir, direct = _direct_cohort(tmp_path, reports)
     parts = _write_parts(tmp_path, {"g001c002": reports[:1], "g001c001": reports[1:]})
     out = tmp_path / "cohort"
     merge_parts(parts, out_dir=out, reports_dir=reports_dir)
@@ -88,13 +95,7 @@ def test_merged_parts_link_and_order_patients_by_their_file_names(tmp_path):
     under its file name and lists patients in file-name order, as the page written from the
     report files does ('B/1' sorts before 'B0', its file name 'B_1~...' after)."""
     reports = [dict(d, sample=s) for d, s in zip(fx.all_reports(), ["B/1", "B0", "LAB 2024/001"], strict=True)]
-    reports_dir = tmp_path / "reports"
-    reports_dir.mkdir()
-    for d in reports:
-        (reports_dir / f"{file_stem(d['sample'])}.json").write_text(json.dumps(d))
-    direct = tmp_path / "direct"
-    write_cohort(sorted(reports_dir.glob("*.json")), html=direct / "summary.html", tsv=direct / "calls.tsv",
-                 reports_dir=reports_dir)
+    reports_dir, direct = _direct_cohort(tmp_path, reports)
     out = tmp_path / "cohort"
     merge_parts(_write_parts(tmp_path, {"g001c001": reports[:2], "g001c002": reports[2:]}), out_dir=out,
                 reports_dir=reports_dir)

@@ -31,7 +31,7 @@ from pgxannot.guidance.lookup import (
     format_score,
     hla_status,
     partly_assessed,
-    partly_assessed_words,
+    partly_assessed_lead,
 )
 from pgxannot.kb.dpwg import DpwgKB, DpwgKey, DpwgRow, load_dpwg_kb
 from pgxannot.kb.pgx import gene_table
@@ -358,7 +358,7 @@ def group_advice(drug: str, rows: Sequence[DpwgRow], calls: Mapping[str, GeneCal
     by_call = [g for g in genes if not all(k.type == "genotype" for r in rows for k in r.keys if k.gene == g)]
     partial = partly_assessed(by_call, calls)
     if partial and advice.action == "standard_dosing":
-        lead = f"Not assessable: {partly_assessed_words(partial, calls)}. DPWG's advice for the call as observed: "
+        lead = partly_assessed_lead(partial, calls, "DPWG")
         return dataclasses.replace(advice, action="not_assessable", recommendation=lead + advice.recommendation)
     return advice
 

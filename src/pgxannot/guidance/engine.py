@@ -18,6 +18,7 @@ from pgxannot.guidance.lookup import (
     gene_keys,
     lookup_kind,
     partly_assessed,
+    partly_assessed_lead,
     partly_assessed_words,
 )
 from pgxannot.guidance.medications import Medication, resolve_all
@@ -232,14 +233,12 @@ def _verdict(row: RecRow, res: _Resolution, partial: Sequence[str],
     or on a call with defining positions missing (``partial``), is not assessable."""
     if row.action != "standard_dosing" or not (res.untested or partial):
         return row.action, ""
-    lead = []
-    if res.untested:
-        untested = " and ".join(res.untested)
-        lead.append(f"{untested} not called; calling {untested} would settle it")
-    if partial:
-        lead.append(partly_assessed_words(partial, calls))
-    advice = "CPIC's advice without it" if res.untested else "CPIC's advice for the call as observed"
-    return "not_assessable", f"Not assessable: {'. '.join(lead)}. {advice}: "
+    if not res.untested:
+        return "not_assessable", partly_assessed_lead(partial, calls, "CPIC")
+    untested = " and ".join(res.untested)
+    also = f" {partly_assessed_words(partial, calls)}." if partial else ""
+    return "not_assessable", (f"Not assessable: {untested} not called; calling {untested} would settle it.{also} "
+                              "CPIC's advice without it: ")
 
 
 def _table_entry(info: DrugInfo, ctx: _Context) -> dict[str, object]:
@@ -288,7 +287,7 @@ def _warfarin_entry(info: DrugInfo, ctx: _Context) -> dict[str, object]:
     partial = partly_assessed(info.genes, ctx.calls)
     if partial and action == "standard_dosing":  # the same rule as a table drug's (_verdict)
         action = "not_assessable"
-        text = f"Not assessable: {partly_assessed_words(partial, ctx.calls)}. CPIC's advice for the call as observed: {text}"
+        text = partly_assessed_lead(partial, ctx.calls, "CPIC") + text
         settled_by = (*settled_by, *partial)
     return _entry(info, ctx, action=action, recommendation=text, lookup=w.lookup,
                   genes=info.genes, reason=w.reason, settled_by=settled_by)

@@ -220,3 +220,8 @@ def partly_assessed_words(genes: Sequence[str], calls: Mapping[str, GeneCall]) -
     many = sum(len(calls[g].missing_positions) for g in genes) > 1
     return (f"{'; '.join(parts)} (alleles defined there were not assessed); genotyping "
             f"{'them' if many else 'it'} would settle it")
+
+
+def partly_assessed_lead(genes: Sequence[str], calls: Mapping[str, GeneCall], body: str) -> str:
+    """The words before ``body``'s standard advice when it rests on partly assessed calls."""
+    return f"Not assessable: {partly_assessed_words(genes, calls)}. {body}'s advice for the call as observed: "
