@@ -201,11 +201,17 @@ def test_report_shows_what_changed_since_the_last_run(tmp_path):
     assert run(["run", "--cores", "1"], cwd=tmp_path).returncode == 0
     first = (tmp_path / "results" / "reports" / "PAIN-003.html").read_text()
     assert 'id="changes"' not in first
+    report, history = (tmp_path / "results" / sub / "PAIN-003.json" for sub in ("reports", "history"))
+    first_json = report.read_text()
+    assert history.read_text() == first_json
     (tmp_path / "samples.tsv").write_text(sheet.format(meds="codeine;tramadol", **fill))
     proc = run(["run", "--cores", "1"], cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr[-2000:]
     second = (tmp_path / "results" / "reports" / "PAIN-003.html").read_text()
     assert 'id="changes"' in second and "tramadol" in second.split('id="changes"', 1)[1]
+    # the history (a hard link to the report) moved on with the report, and kept the first
+    # report's text until then: the comparison above saw it
+    assert history.read_text() == report.read_text() != first_json
 
 
 @pytest.mark.slow

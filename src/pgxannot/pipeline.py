@@ -26,6 +26,7 @@ from pgxannot.config import SampleRow, load_sample_sheet, sheet_entries
 from pgxannot.effective_config import read_effective_config, select_samples
 from pgxannot.errors import ConfigError, PatientsFailed, PgxannotError
 from pgxannot.failures import clear_failures, record_failure
+from pgxannot.files import fsync_dir
 from pgxannot.guidance import GuidanceResult
 from pgxannot.guidance.medications import sheet_medication_warnings
 from pgxannot.guidance.sources import guide, medication_names, used_versions
@@ -37,7 +38,7 @@ from pgxannot.report.assemble import assemble_report, generated_at, inputs_of
 from pgxannot.report.cohort_tables import ChunkParts
 from pgxannot.report.common import unchanged
 from pgxannot.report.formats import enabled_formats
-from pgxannot.report.history import previous_report, remember_report
+from pgxannot.report.history import compare_history, link_history, remember_report
 from pgxannot.report.io import StagedFiles, file_sha256
 from pgxannot.report.text import render_json
 from pgxannot.report.validation import validate_report
@@ -223,15 +224,23 @@ class _Chunk:
     # samples with equal calls, medications and conditions share guidance
     guidance: dict[tuple[object, ...], GuidanceResult] = field(default_factory=dict)
     parts: ChunkParts | None = None  # the chunk's cohort parts, when the workflow asks for them
-    # (sample, JSON text or None: read its JSON report) to keep as history: it serves the
-    # HTML's "changed since", so only beside HTML
+    # (sample, JSON text or None: its JSON report is written) to keep as history, for the
+    # patients whose history is absent or differs: it serves the HTML's "changed since",
+    # so only beside HTML
     history: list[tuple[str, str | None]] = field(default_factory=list)
 
     def remember(self) -> None:
-        """Keep the JSON report of each patient given an HTML report as its history."""
+        """Keep the JSON report of each patient given an HTML report as its history: a hard
+        link to the report just written (no copy), or the JSON text when no JSON report is
+        written."""
+        folders = set()
         for sample, kept in self.history:
-            text = kept if kept is not None else (self.outdir / f"{file_stem(sample)}.json").read_text("utf-8")
-            remember_report(self.outdir, sample, text)
+            if kept is None:
+                folders.add(link_history(self.outdir, sample, self.outdir / f"{file_stem(sample)}.json").parent)
+            else:
+                remember_report(self.outdir, sample, kept)
+        for folder in sorted(folders):
+            fsync_dir(folder)
 
     def render(self, r: SampleRow, genes: list[GeneCall], risk: RiskResult) -> list[tuple[Path, str]]:
         """Assemble, validate and render the reports of one sample (nothing written yet)."""
@@ -252,12 +261,12 @@ class _Chunk:
         if r.tumor_type or risk.analyses.get("somatic"):
             report["chemotherapy_pgx"] = chemo_pgx_crossref(report["findings"], report["genes"],
                                                             tumor_type=r.tumor_type)
-        with unchanged():  # nothing below changes the report: its parts' keys are computed once
+        with unchanged(report):  # nothing below changes the report: its parts' keys are computed once
             validate_report(report)
-            previous = previous_report(self.outdir, r.sample, report) if _writes_html(self.cfg) else None
+            previous, update = compare_history(self.outdir, r.sample, report) if _writes_html(self.cfg) else (None, False)
             texts = {fmt.name: fmt.render(report, previous) for fmt in enabled_formats(self.cfg)}
             if self.parts is not None:
                 self.parts.add(report, texts.get("tsv"))
-        if "html" in texts:
+        if "html" in texts and update:
             self.history.append((r.sample, None if "json" in texts else render_json(report)))
         return [(self.outdir / f"{r.file_stem}.{fmt.suffix}", texts[fmt.name]) for fmt in enabled_formats(self.cfg)]

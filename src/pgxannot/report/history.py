@@ -3,8 +3,10 @@ report can say what changed since (the HTML's "changed since" section)."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
+import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -21,16 +23,25 @@ def history_path(outdir: Path, sample: str) -> Path:
     return outdir.parent / HISTORY_DIR / f"{file_stem(sample)}.json"
 
 
-def previous_report(outdir: Path, sample: str, new: Mapping[str, Any]) -> dict | None:
-    """The last report of ``sample`` when its content differs from ``new`` (else None)."""
+def compare_history(outdir: Path, sample: str, new: Mapping[str, Any]) -> tuple[dict | None, bool]:
+    """(the last report of ``sample`` when its content differs from ``new``, else None;
+    whether ``new`` should become the history): an absent or unreadable history is replaced,
+    one whose content equals ``new`` (provenance aside) is kept."""
     path = history_path(outdir, sample)
     if not path.is_file():
-        return None
+        return None, True
     old = read_json_or(path, None)
     if not isinstance(old, dict):
         log.warning("%s: previous report unreadable; no comparison made", path)
-        return None
-    return None if _content(old) == _content(new) else old
+        return None, True
+    if _content(old) == _content(new):
+        return None, False
+    return old, True
+
+
+def previous_report(outdir: Path, sample: str, new: Mapping[str, Any]) -> dict | None:
+    """The last report of ``sample`` when its content differs from ``new`` (else None)."""
+    return compare_history(outdir, sample, new)[0]
 
 
 def remember_report(outdir: Path, sample: str, text: str) -> None:
@@ -41,6 +52,27 @@ def remember_report(outdir: Path, sample: str, text: str) -> None:
     if isinstance(old, dict) and _content(old) == _content(json.loads(text)):
         return
     write_atomic(dst, text)
+
+
+def link_history(outdir: Path, sample: str, report: Path) -> Path:
+    """Make ``report``, the JSON report just written, the sample's history without copying
+    it: a hard link to its file. pgxannot replaces a report by renaming a new file over it,
+    so the history keeps the old text when the report is rewritten. Where the folder cannot
+    hold a hard link (another file system, no link support) the text is copied. The folder
+    is made durable by the caller (:func:`~pgxannot.files.fsync_dir`)."""
+    dst = history_path(outdir, sample)
+    tmp = dst.with_name(f".{dst.name}.{os.getpid()}.link.tmp")
+    try:
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        os.link(report, tmp)
+        os.replace(tmp, dst)
+    except OSError:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        write_atomic(dst, report.read_text("utf-8"), durable=False)
+    return dst
 
 
 def _content(report: Mapping[str, Any]) -> dict[str, Any]:
