@@ -103,7 +103,7 @@ _EXACT_SCALARS = frozenset({str, int, bool, type(None)})
 _FLOAT_LOW, _FLOAT_HIGH = 1e-4, 1e16
 
 
-def _orjson_writes_alike(value: Any) -> bool:
+def orjson_writes_alike(value: Any) -> bool:
     """Whether orjson's text of ``value`` is the standard library's: plain dicts, lists,
     tuples, exact scalars and finite floats in the shared band; anything else (NaN, a
     subclass, an object json would refuse) goes to the standard library."""
@@ -126,16 +126,17 @@ def _orjson_writes_alike(value: Any) -> bool:
     return True
 
 
-def pretty_json(value: Any) -> str:
+def pretty_json(value: Any, *, alike: bool | None = None) -> str:
     """``json.dumps(value, indent=2, ensure_ascii=False, allow_nan=False)``, about 6x faster.
 
     With an indent the standard library uses its pure-Python encoder (18 ms for a 770 KB
     report); orjson's ``OPT_INDENT_2`` has the same layout. It is used only when the value
-    holds nothing it writes differently (:func:`_orjson_writes_alike`) and it accepts the
+    holds nothing it writes differently (:func:`orjson_writes_alike`) and it accepts the
     value (string keys, 64-bit integers, valid UTF-8); otherwise the standard library
-    writes it, or raises its own ``ValueError``/``TypeError``.
+    writes it, or raises its own ``ValueError``/``TypeError``. ``alike``: the result of
+    :func:`orjson_writes_alike` for ``value`` when the caller has it already.
     """
-    if _orjson_writes_alike(value):
+    if orjson_writes_alike(value) if alike is None else alike:
         try:
             return orjson.dumps(value, option=orjson.OPT_INDENT_2).decode("utf-8")
         except orjson.JSONEncodeError:

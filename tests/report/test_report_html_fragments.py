@@ -132,3 +132,36 @@ def test_unchanged_computes_a_parts_key_once_and_only_inside_the_block(monkeypat
     assert len(calls) == 2
     part["n"] = 2  # outside the block a changed part gets its new key
     assert html.content_key(part) == '{"drug":"x","n":2}'
+
+
+def _compact(v) -> str:
+    return json.dumps(v, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+
+
+def test_keys_inside_a_reports_block_are_the_standard_librarys_text():
+    """Inside unchanged(report) the keys come from orjson when the report allows it; they
+    must be the standard library's compact text, byte for byte, so a part gets one key
+    whichever encoder wrote it."""
+    for report in fx.all_reports():
+        parts = [*report["drugs"], *report["genes"]]
+        with html.unchanged(report):
+            assert html.known_alike(report) is True
+            inside = [html.content_key(p) for p in parts]
+        assert inside == [_compact(p) for p in parts]
+        assert html.known_alike(report) is None  # only inside its block
+
+
+@pytest.mark.parametrize("odd", [float("nan"), float("inf"), 1e-07, 2**70])
+def test_a_report_holding_what_orjson_writes_differently_keys_by_the_standard_library(odd):
+    """A NaN would be orjson's null (the key of a None) and a tiny float would be spelt
+    otherwise: such a report's parts are keyed by json.dumps (a NaN part not at all); an
+    integer orjson refuses (over 64 bits) falls back to json.dumps part by part."""
+    report = copy.deepcopy(fx.all_reports()[0])
+    report["drugs"][0]["dose_change_percent"] = odd
+    with html.unchanged(report):
+        assert html.known_alike(report) is isinstance(odd, int)
+        key = html.content_key(report["drugs"][0])
+    if odd != odd or odd == float("inf"):
+        assert key is None
+    else:
+        assert key == _compact(report["drugs"][0])

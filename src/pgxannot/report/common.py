@@ -11,6 +11,9 @@ import json
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any, TypeVar
 
+import orjson
+
+from pgxannot.files import orjson_writes_alike
 from pgxannot.vocabulary import LIGHT_LABELS, light_of_action
 
 STATUS_LABELS: dict[str, str] = {
@@ -126,9 +129,14 @@ _T = TypeVar("_T")
 
 
 _fixed: dict[int, tuple[Any, str | None]] | None = None  # id -> (part, key), inside unchanged()
+# inside unchanged(report): the report, and whether orjson writes it as the standard library does
+_block: tuple[Any, bool] | None = None
 
 
 def _json_key(value: Any) -> str | None:
+    if _block is not None and _block[1]:  # the report holds nothing orjson writes differently
+        with contextlib.suppress(orjson.JSONEncodeError):
+            return orjson.dumps(value).decode("utf-8")
     try:
         return json.dumps(value, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
     except (TypeError, ValueError):
@@ -136,9 +144,12 @@ def _json_key(value: Any) -> str | None:
 
 
 def content_key(value: Any) -> str | None:
-    """The exact content of a report part as compact JSON text, or None when it has none.
+    """The exact content of a report part as compact JSON text (``json.dumps`` with
+    ``separators=(",", ":")``), or None when it has none.
 
-    Inside :func:`unchanged` a part's key is computed once for every renderer that asks."""
+    Inside :func:`unchanged` a part's key is computed once for every renderer that asks, by
+    orjson when the block's report holds nothing orjson writes differently (then its text
+    is the standard library's, byte for byte)."""
     if _fixed is None:
         return _json_key(value)
     hit = _fixed.get(id(value))
@@ -149,17 +160,29 @@ def content_key(value: Any) -> str | None:
     return key
 
 
+def known_alike(report: Any) -> bool | None:
+    """Inside ``unchanged(report)``: whether orjson writes ``report`` as the standard library
+    does (:func:`pgxannot.files.orjson_writes_alike`, computed once); None for any other value."""
+    return _block[1] if _block is not None and _block[0] is report else None
+
+
 @contextlib.contextmanager
-def unchanged() -> Iterator[None]:
+def unchanged(report: Mapping[str, Any] | None = None) -> Iterator[None]:
     """A block in which the caller changes no report part it validates or renders (the
     pipeline's validate-and-render step): each part's content key is computed once, not by
-    every renderer. The parts are held until the block ends, so an id is never reused."""
-    global _fixed
-    before, _fixed = _fixed, {}
+    every renderer. The parts are held until the block ends, so an id is never reused.
+
+    Given the ``report`` whose parts the block renders, the report is checked once for
+    anything orjson writes differently from the standard library; when it holds nothing of
+    the kind, its parts' keys and its JSON text are written by orjson."""
+    global _fixed, _block
+    before = _fixed, _block
+    _fixed = {}
+    _block = (report, orjson_writes_alike(report)) if report is not None else None
     try:
         yield
     finally:
-        _fixed = before
+        _fixed, _block = before
 
 
 def shared(key: tuple[Any, ...], make: Callable[[], _T]) -> _T:

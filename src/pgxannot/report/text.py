@@ -13,7 +13,7 @@ from typing import Any
 
 from pgxannot.errors import OutputError
 from pgxannot.files import pretty_json
-from pgxannot.report.common import as_mapping, content_key, light_of, shared, text
+from pgxannot.report.common import as_mapping, content_key, known_alike, light_of, shared, text
 
 # Top-level keys in contract order; unknown keys follow, sorted.
 TOP_LEVEL_ORDER: tuple[str, ...] = (
@@ -63,7 +63,7 @@ def render_json(d: Mapping[str, Any]) -> str:
     Deterministic for equal input; NaN/Infinity are refused (not valid JSON).
     """
     try:
-        return pretty_json(canonical(d)) + "\n"
+        return pretty_json(canonical(d), alike=known_alike(d)) + "\n"
     except (TypeError, ValueError) as exc:
         raise OutputError(f"report of {d.get('sample')!r} cannot be written as JSON: {exc}",
                           hint="this is a bug in the stage that assembled the report") from exc
