@@ -55,3 +55,23 @@ def test_staged_files_appear_together_or_not_at_all(tmp_path):
     assert written == [tmp_path / "r" / "A.json", tmp_path / "r" / "A.tsv"]
     assert sorted(p.name for p in (tmp_path / "r").iterdir()) == ["A.json", "A.tsv"]
     assert staged.sha256[tmp_path / "r" / "A.tsv"] == hashlib.sha256("é\n".encode()).hexdigest()
+
+
+def test_staged_files_get_a_plain_opens_mode_and_never_write_through_a_stale_temporary(tmp_path):
+    """The temporary names are the process's own (``.NAME.PID.tmp``, no random names); one
+    left by an earlier process of the same id is neither written through nor renamed."""
+    folder = tmp_path / "r"
+    folder.mkdir()
+    stale = folder / f".A.json.{os.getpid()}.tmp"
+    stale.write_text("stale")
+    plain = folder / "plain"
+    plain.write_text("")
+    with StagedFiles() as staged:
+        staged.add(folder / "A.json", "new\n")
+        staged.add(folder / "B.json", "b\n")
+        staged.commit()
+    assert (folder / "A.json").read_text() == "new\n" and (folder / "B.json").read_text() == "b\n"
+    assert stale.read_text() == "stale"
+    mode = plain.stat().st_mode & 0o777
+    assert {(folder / n).stat().st_mode & 0o777 for n in ("A.json", "B.json")} == {mode}
+    assert sorted(p.name for p in folder.iterdir()) == sorted([stale.name, "A.json", "B.json", "plain"])

@@ -29,10 +29,13 @@ def write_all_atomic(items: Sequence[tuple[str | os.PathLike[str], str]]) -> lis
     return written
 
 
+_CREATE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NOFOLLOW", 0)
+
+
 class StagedFiles:
     """Many files that appear under their final names together, or not at all, without
     holding their texts: :meth:`add` writes a text to a temporary file in the target folder
-    at once (``.NAME.XXXX.tmp``), :meth:`commit` renames every one (one folder ``fsync``
+    at once (``.NAME.PID.tmp``), :meth:`commit` renames every one (one folder ``fsync``
     each); leaving the ``with`` block by an exception removes them. A chunk of 500 full
     reports (~1 MB each) then needs the memory of one report, not of 500.
     """
@@ -43,17 +46,28 @@ class StagedFiles:
         umask = os.umask(0o022)
         os.umask(umask)
         self._mode = 0o666 & ~umask  # what a plain open() would give, as pgxannot.files does
+        self._folders: set[Path] = set()  # folders made (or found) already
 
     def add(self, path: str | os.PathLike[str], text: str) -> None:
         target = Path(path)
         data = text.encode("utf-8")
+        folder = target.parent
         try:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+            if folder not in self._folders:
+                folder.mkdir(parents=True, exist_ok=True)
+                self._folders.add(folder)
+            # a name of this process (tempfile.mkstemp costs 4x the file's creation: its random
+            # names); created exclusively, with a plain open()'s mode; taken (a stale file of an
+            # earlier process of this id): a random name
+            tmp = str(folder / f".{target.name}.{os.getpid()}.tmp")
+            try:
+                fd = os.open(tmp, _CREATE, 0o666)
+            except FileExistsError:
+                fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
+                os.chmod(tmp, self._mode)
             self._staged.append((tmp, target))
             with os.fdopen(fd, "wb") as fh:
                 fh.write(data)
-            os.chmod(tmp, self._mode)
         except OSError as exc:
             raise OutputError(f"cannot write the file: {exc.strerror or exc}", path=target,
                               hint="check that the folder is writable and the disk is not full") from None
