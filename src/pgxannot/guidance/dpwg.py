@@ -386,14 +386,46 @@ class DpwgGuidance:
         return tuple(a for a in self.advice if a.drug == drug)
 
 
+# DPWG advice shared by patients: one group's advice is a function of its rows, the calls of
+# its genes (GeneCall equality covers every field the matching reads: diplotypes, phenotype,
+# activity score, variants, missing positions, source) and the known conditions, so equal
+# inputs share one DpwgAdvice (frozen). Bounded per knowledge base.
+SHARED_ADVICE = 20_000
+
+
+def _plan(kb: DpwgKB) -> tuple[tuple[tuple[str, tuple[str, ...], tuple[DpwgRow, ...]], ...], tuple[DpwgAdvice, ...]]:
+    """Per knowledge base, once: every (drug, group genes, rows) to match, and the advice of
+    the drugs that cannot be matched."""
+    hit = kb.advice.get(("plan",))
+    if hit is None:
+        groups = tuple((drug, tuple(sorted({g for r in rows for g in r.genes})), tuple(rows))
+                       for drug in kb.drugs for _, rows in sorted(_groups(kb, drug).items()))
+        hit = kb.advice[("plan",)] = (groups, tuple(_unmatchable(kb, drug) for drug in kb.drugs
+                                                    if not kb.matchable(drug)))
+    return hit  # type: ignore[return-value]
+
+
+def _shared_advice(kb: DpwgKB, group: int, calls: Mapping[str, GeneCall], conditions: frozenset[str]) -> DpwgAdvice:
+    drug, genes, rows = _plan(kb)[0][group]
+    key = (group, tuple(calls.get(g) for g in genes), conditions)
+    hit = kb.advice.get(key)
+    if hit is None:
+        if len(kb.advice) >= SHARED_ADVICE:
+            plan = kb.advice[("plan",)]
+            kb.advice.clear()
+            kb.advice[("plan",)] = plan
+        hit = kb.advice[key] = group_advice(drug, rows, calls, known_conditions=conditions)
+    return hit  # type: ignore[return-value]
+
+
 def dpwg_guidance(calls: Sequence[GeneCall], *, kb: DpwgKB | None = None,
                   known_conditions: Iterable[str] = ()) -> DpwgGuidance:
     """DPWG's advice for every DPWG drug and guideline, from the patient's gene calls."""
     kb = kb or load_dpwg_kb()
     by_gene = {c.gene: c for c in calls}
     conditions = frozenset(known_conditions)
-    out = [group_advice(drug, rows, by_gene, known_conditions=conditions)
-           for drug in kb.drugs for _, rows in sorted(_groups(kb, drug).items())]
-    out.extend(_unmatchable(kb, drug) for drug in kb.drugs if not kb.matchable(drug))
+    groups, unmatchable = _plan(kb)
+    out = [_shared_advice(kb, i, by_gene, conditions) for i in range(len(groups))]
+    out.extend(unmatchable)
     out.sort(key=lambda a: (action_rank(a.action), a.drug.lower(), a.genes))
     return DpwgGuidance(tuple(out), kb.snapshot, dict(kb.version))

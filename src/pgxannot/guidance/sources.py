@@ -20,7 +20,8 @@ Pure: no I/O; the DPWG tables come in as a loaded :class:`~pgxannot.kb.dpwg.Dpwg
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from functools import partial
 from typing import Any
 
 from pgxannot.guidance.dpwg import SOURCE as DPWG
@@ -144,26 +145,71 @@ def _dpwg_only_entry(drug: str, recs: list[dict[str, Any]], current: bool) -> di
     }
 
 
+# Merged drug entries shared by patients: a drug's entry is a function of its CPIC entry (the
+# engine shares equal ones, and nothing changes them), its DPWG advice, the calls of the
+# advice's genes and whether it is a current medication, so patients with equal inputs share
+# one entry, as nothing downstream changes it. Keyed by the identity of the entry and advice
+# (held in the store, so an id is never reused while it is a key). Bounded.
+SHARED_MERGED = 10_000
+_merged: dict[tuple[object, ...], tuple[tuple[object, ...], dict[str, Any]]] = {}
+
+
+def _shared_merged(held: tuple[object, ...], calls: tuple[GeneCall | None, ...], flag: object,
+                   make: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    key = (tuple(map(id, held)), calls, flag)
+    hit = _merged.get(key)
+    if hit is not None and all(a is b for a, b in zip(hit[0], held, strict=True)):
+        return hit[1]
+    if len(_merged) >= SHARED_MERGED:
+        _merged.clear()
+    entry = make()
+    _merged[key] = (held, entry)
+    return entry
+
+
+def _cpic_entry(e: Mapping[str, Any], recs_dpwg: Sequence[DpwgAdvice], kb: DpwgKB | None, snapshot: str,
+                calls: Mapping[str, GeneCall]) -> dict[str, Any]:
+    recs = order([cpic_recommendation(e), *(dpwg_recommendation(a, kb, snapshot, calls)
+                                            for a in recs_dpwg if kb is not None)])
+    return {**e, **_lead_fields(recs), "recommendations": recs,
+            "guidelines_differ": difference(str(e["drug"]), recs) is not None,
+            "difference": difference(str(e["drug"]), recs)}
+
+
+def _dpwg_entry(drug: str, advice: Sequence[DpwgAdvice], kb: DpwgKB, snapshot: str,
+                calls: Mapping[str, GeneCall], current: bool) -> dict[str, Any]:
+    recs = order(dpwg_recommendation(a, kb, snapshot, calls) for a in advice)
+    return {**_dpwg_only_entry(drug, recs, current), "recommendations": recs,
+            "guidelines_differ": False, "difference": None}
+
+
 def merge(entries: Sequence[Mapping[str, Any]], dpwg: DpwgGuidance | None, kb: DpwgKB | None, *,
           guidelines: Sequence[str], current: Iterable[str] = (),
           calls: Mapping[str, GeneCall] | None = None) -> list[dict[str, Any]]:
     """CPIC entries and DPWG advice as one drug list (current medications first, then most urgent)."""
     bodies = {g.lower() for g in guidelines}
-    by_drug: dict[str, list[dict[str, Any]]] = {}
+    by_drug: dict[str, list[DpwgAdvice]] = {}
+    snapshot = ""
     if dpwg is not None and kb is not None and "dpwg" in bodies:
+        snapshot = dpwg.snapshot
         for a in dpwg.advice:
-            by_drug.setdefault(a.drug, []).append(dpwg_recommendation(a, kb, dpwg.snapshot, calls or {}))
+            by_drug.setdefault(a.drug, []).append(a)
+    calls = calls or {}
     now = set(current)
+
+    def genes_of(advice: Sequence[DpwgAdvice]) -> tuple[GeneCall | None, ...]:
+        return tuple(calls.get(g) for a in advice for g in a.genes)
+
     out: list[dict[str, Any]] = []
     for e in entries if "cpic" in bodies else ():
-        recs = order([cpic_recommendation(e), *by_drug.pop(str(e["drug"]), [])])
-        out.append({**e, **_lead_fields(recs), "recommendations": recs,
-                    "guidelines_differ": difference(str(e["drug"]), recs) is not None,
-                    "difference": difference(str(e["drug"]), recs)})
+        advice = tuple(by_drug.pop(str(e["drug"]), ()))
+        out.append(_shared_merged((e, kb, *advice), genes_of(advice), snapshot,
+                                  partial(_cpic_entry, e, advice, kb, snapshot, calls)))
     for drug, dp in sorted(by_drug.items()):
-        recs = order(dp)
-        out.append({**_dpwg_only_entry(drug, recs, drug in now), "recommendations": recs,
-                    "guidelines_differ": False, "difference": None})
+        advice, dpwg_kb = tuple(dp), kb
+        assert dpwg_kb is not None  # advice only comes with its knowledge base
+        out.append(_shared_merged((dpwg_kb, *advice), genes_of(advice), (snapshot, drug in now),
+                                  partial(_dpwg_entry, drug, advice, dpwg_kb, snapshot, calls, drug in now)))
     out.sort(key=lambda e: (not e["current_medication"], action_rank(e["action"]), str(e["drug"]).lower()))
     return out
 
@@ -205,7 +251,9 @@ def with_guidelines(result: GuidanceResult, calls: Sequence[GeneCall], *, cpic: 
     by_gene = {c.gene: c for c in calls}
     dpwg = dpwg_guidance(calls, kb=dpwg_kb, known_conditions=known_conditions)
     current = set(recognized)
-    entries = [{**e, "current_medication": e["drug"] in current} for e in result.drugs]
+    # the engine's (shared) entry itself when its flag stands, so equal entries stay one object
+    entries = [e if e["current_medication"] == (e["drug"] in current) else {**e, "current_medication": e["drug"] in current}
+               for e in result.drugs]
     drugs = merge(entries, dpwg, dpwg_kb, guidelines=bodies, current=current, calls=by_gene)
     return dataclasses.replace(result, drugs=drugs, recognized=recognized, not_recognized=unknown)
 

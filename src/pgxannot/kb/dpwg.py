@@ -99,6 +99,8 @@ class DpwgKB:
     rows: dict[str, tuple[DpwgRow, ...]]  # by drug (every status)
     guidelines: dict[str, DpwgGuideline]
     names: dict[str, str] = field(repr=False)  # lower-case name -> drug
+    # advice shared by patients with equal inputs (pgxannot.guidance.dpwg); bounded there
+    advice: dict[tuple[object, ...], object] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def drugs(self) -> tuple[str, ...]:
