@@ -165,3 +165,26 @@ def test_a_report_holding_what_orjson_writes_differently_keys_by_the_standard_li
         assert key is None
     else:
         assert key == _compact(report["drugs"][0])
+
+
+def test_a_frozen_drug_entry_is_checked_and_keyed_once_across_reports(monkeypatch):
+    """Drug entries the guidance shares (pgxannot.frozen) are the same object in many
+    reports: their orjson check and key are made once per process; any other part is
+    keyed afresh in each report's block, so a changed one gets its new key."""
+    from pgxannot import files, frozen
+
+    seen = []
+    real = files.orjson_writes_alike
+    monkeypatch.setattr(html, "orjson_writes_alike", lambda v: seen.append(id(v)) or real(v))
+    shared_entry = frozen.freeze({"drug": "codeine", "action": "avoid", "n": 1})
+    own = {"drug": "tramadol", "action": "standard_dosing"}
+    reports = [{"sample": s, "drugs": [shared_entry, own], "genes": []} for s in ("A", "B", "C")]
+    keys = []
+    for i, r in enumerate(reports):
+        own["n"] = i  # an unfrozen part may differ between reports
+        with html.unchanged(r):
+            keys.append((html.content_key(shared_entry), html.content_key(own)))
+    assert seen.count(id(shared_entry)) == 1 and seen.count(id(own)) == 3
+    assert {k[0] for k in keys} == {_compact(shared_entry)}
+    assert [k[1] for k in keys] == [_compact({**own, "n": i}) for i in range(3)]
+    assert frozen.derived(shared_entry)["key"] == _compact(shared_entry) and frozen.derived(own) is None

@@ -24,6 +24,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from functools import partial
 from typing import Any
 
+from pgxannot.frozen import freeze
 from pgxannot.guidance.dpwg import SOURCE as DPWG
 from pgxannot.guidance.dpwg import DpwgAdvice, DpwgGuidance, dpwg_guidance
 from pgxannot.guidance.engine import GuidanceResult, call_summary, guidance_for, patient_conditions
@@ -162,7 +163,7 @@ def _shared_merged(held: tuple[object, ...], calls: tuple[GeneCall | None, ...],
         return hit[1]
     if len(_merged) >= SHARED_MERGED:
         _merged.clear()
-    entry = make()
+    entry = freeze(make())  # nothing downstream changes it: renderers may keep what they derive from it
     _merged[key] = (held, entry)
     return entry
 

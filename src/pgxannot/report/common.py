@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 import orjson
 
 from pgxannot.files import orjson_writes_alike
+from pgxannot.frozen import derived
 from pgxannot.vocabulary import LIGHT_LABELS, light_of_action
 
 STATUS_LABELS: dict[str, str] = {
@@ -133,14 +134,18 @@ _fixed: dict[int, tuple[Any, str | None]] | None = None  # id -> (part, key), in
 _block: tuple[Any, bool] | None = None
 
 
-def _json_key(value: Any) -> str | None:
-    if _block is not None and _block[1]:  # the report holds nothing orjson writes differently
+def _compact_key(value: Any, alike: bool) -> str | None:
+    if alike:  # nothing orjson writes differently
         with contextlib.suppress(orjson.JSONEncodeError):
             return orjson.dumps(value).decode("utf-8")
     try:
         return json.dumps(value, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
     except (TypeError, ValueError):
         return None
+
+
+def _json_key(value: Any) -> str | None:
+    return _compact_key(value, _block is not None and _block[1])
 
 
 def content_key(value: Any) -> str | None:
@@ -178,11 +183,31 @@ def unchanged(report: Mapping[str, Any] | None = None) -> Iterator[None]:
     global _fixed, _block
     before = _fixed, _block
     _fixed = {}
-    _block = (report, orjson_writes_alike(report)) if report is not None else None
+    _block = (report, _report_alike(report, _fixed)) if report is not None else None
     try:
         yield
     finally:
         _fixed, _block = before
+
+
+def _report_alike(report: Mapping[str, Any], keys: dict[int, tuple[Any, str | None]]) -> bool:
+    """:func:`orjson_writes_alike` of ``report``; a drug entry the guidance froze (shared by
+    patients) is checked, and its key made, once per process, and its key is put in ``keys``."""
+    drugs = report.get("drugs")
+    if type(drugs) is not list:
+        return orjson_writes_alike(report)
+    alike = True
+    for x in drugs:
+        got = derived(x)
+        if got is None:
+            alike = orjson_writes_alike(x) and alike
+            continue
+        if "alike" not in got:
+            got["alike"] = orjson_writes_alike(x)
+            got["key"] = _compact_key(x, got["alike"])
+        keys[id(x)] = (x, got["key"])
+        alike = got["alike"] and alike
+    return alike and orjson_writes_alike({k: v for k, v in report.items() if k != "drugs"})
 
 
 def shared(key: tuple[Any, ...], make: Callable[[], _T]) -> _T:
