@@ -20,6 +20,7 @@ appears as ``Bundle.timestamp``, ``DiagnosticReport.issued`` and ``Provenance.re
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import uuid
@@ -27,9 +28,19 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+import orjson
+
 from pgxannot.errors import OutputError
 from pgxannot.report.codes import HGNC_SYSTEM, RXNORM_SYSTEM, hgnc_id, rxnorm_id
-from pgxannot.report.common import as_list, as_mapping, flatten, light_of, safe_href, text
+from pgxannot.report.common import (
+    as_list,
+    as_mapping,
+    flatten,
+    known_alike,
+    light_of,
+    safe_href,
+    text,
+)
 from pgxannot.report.guidelines import source_entries
 from pgxannot.vocabulary import ACTION_LABELS
 
@@ -154,7 +165,7 @@ class _Builder:
         body = ({"resourceType": resource["resourceType"], "id": rid, **resource, **stamps}
                 if self.keep_dicts else {"resourceType": resource["resourceType"]})
         self.entries.append({"fullUrl": f"urn:uuid:{rid}", "resource": body})
-        head = '{"resourceType":' + _dumps(resource["resourceType"]) + ","
+        head = _HEADS.get(resource["resourceType"]) or '{"resourceType":' + _dumps(resource["resourceType"]) + ","
         assert content.startswith(head)
         rest = content[len(head):]
         if stamps:
@@ -169,6 +180,9 @@ class _Builder:
 
 
 _NAMESPACE_BYTES = NAMESPACE.bytes
+# the text a resource of each type starts with (_Builder.add)
+_HEADS = {t: f'{{"resourceType":"{t}",' for t in ("Patient", "Observation", "DiagnosticReport", "Provenance",
+                                                  "Device", "Bundle")}
 
 
 def uuid5(name: str) -> str:
@@ -180,7 +194,16 @@ def uuid5(name: str) -> str:
     return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
+# inside render_fhir of a report that holds nothing orjson writes differently from the
+# standard library (report.common.known_alike): the resources, made of the report's values and
+# this module's own strings and numbers, are written by orjson (the same bytes, ~5x faster)
+_orjson_alike = False
+
+
 def _dumps(value: Any) -> str:
+    if _orjson_alike:
+        with contextlib.suppress(orjson.JSONEncodeError):
+            return orjson.dumps(value).decode("utf-8")
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
@@ -637,8 +660,13 @@ def render_fhir(d: Mapping[str, Any]) -> str:
     Python's C encoder writes it ~3x faster than an indented dump (a 700 kB bundle is
     for machines; ``python -m json.tool`` pretty-prints it).
     """
-    bundle = _build(d, keep_dicts=False)
-    texts = bundle.pop(BUNDLE_TEXTS)
-    del bundle["entry"]
-    head = _dumps(bundle)
+    global _orjson_alike
+    before, _orjson_alike = _orjson_alike, known_alike(d) is True
+    try:
+        bundle = _build(d, keep_dicts=False)
+        texts = bundle.pop(BUNDLE_TEXTS)
+        del bundle["entry"]
+        head = _dumps(bundle)
+    finally:
+        _orjson_alike = before
     return head[:-1] + ',"entry":[' + ",".join(texts) + "]}\n"
