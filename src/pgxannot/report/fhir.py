@@ -380,6 +380,9 @@ _OBS_HEAD = {profile: '{"resourceType":"Observation",'
              for profile in ("therapeutic-implication", None)}
 
 
+_OBSERVATION = {"resourceType": "Observation"}
+
+
 def _drug_resource(b: _Builder, x: Mapping[str, Any], patient: str, genotype: dict[str, str]) -> str:
     """One recommendation as a coded therapeutic implication, naming its source (CPIC, DPWG...).
 
@@ -393,7 +396,7 @@ def _drug_resource(b: _Builder, x: Mapping[str, Any], patient: str, genotype: di
         **_observation(profile, TBD_TI, patient, component=parts["component"], note=parts["note"],
                        derivedFrom=derived, interpretation=parts["interpretation"]),
         **({"extension": parts["extension"]} if parts["extension"] else {}),
-    }
+    } if b.keep_dicts else _OBSERVATION  # rendering wants the text only
     t = parts["text"]
     content = (_OBS_HEAD[profile] + '"subject":' + _dumps({"reference": patient}) + ',"component":' + t["component"]
                + (',"note":' + t["note"] if parts["note"] else "")
