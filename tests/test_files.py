@@ -177,3 +177,24 @@ def test_pretty_json_refuses_what_the_standard_library_refuses():
         with pytest.raises(TypeError):
             pretty_json({"x": bad})
 
+
+
+@settings(max_examples=200, deadline=None)
+@given(_values)
+def test_pretty_json_bytes_are_the_texts_utf8_with_the_newline_asked_for(value):
+    """The JSON report's bytes: pretty_json's text and a newline, encoded; or the same refusal
+    (a lone surrogate has no UTF-8 form: refused as a ValueError)."""
+    from pgxannot.files import pretty_json_bytes
+
+    text = _outcome(pretty_json, value)
+    if text[0] == "error":
+        assert _outcome(pretty_json_bytes, value)[0] == "error"
+        return
+    try:
+        want = (text[1] + "\n").encode("utf-8")
+    except UnicodeEncodeError:
+        with pytest.raises(ValueError):
+            pretty_json_bytes(value, newline=True)
+        return
+    assert pretty_json_bytes(value, newline=True) == want
+    assert pretty_json_bytes(value) == want[:-1]

@@ -136,12 +136,26 @@ def pretty_json(value: Any, *, alike: bool | None = None) -> str:
     writes it, or raises its own ``ValueError``/``TypeError``. ``alike``: the result of
     :func:`orjson_writes_alike` for ``value`` when the caller has it already.
     """
+    got = _orjson_pretty(value, alike, 0)
+    return got.decode("utf-8") if got is not None else json.dumps(value, indent=2, ensure_ascii=False, allow_nan=False)
+
+
+def pretty_json_bytes(value: Any, *, alike: bool | None = None, newline: bool = False) -> bytes:
+    """:func:`pretty_json` as UTF-8 bytes (orjson writes bytes: no text made in between),
+    with a final newline when ``newline``. A text that has no UTF-8 form (a lone surrogate)
+    raises ``UnicodeEncodeError``, a ``ValueError``."""
+    got = _orjson_pretty(value, alike, orjson.OPT_APPEND_NEWLINE if newline else 0)
+    if got is not None:
+        return got
+    return (json.dumps(value, indent=2, ensure_ascii=False, allow_nan=False) + ("\n" if newline else "")).encode("utf-8")
+
+
+def _orjson_pretty(value: Any, alike: bool | None, option: int) -> bytes | None:
+    """orjson's indented bytes of ``value`` when they are the standard library's, else None."""
     if orjson_writes_alike(value) if alike is None else alike:
-        try:
-            return orjson.dumps(value, option=orjson.OPT_INDENT_2).decode("utf-8")
-        except orjson.JSONEncodeError:
-            pass
-    return json.dumps(value, indent=2, ensure_ascii=False, allow_nan=False)
+        with contextlib.suppress(orjson.JSONEncodeError):
+            return orjson.dumps(value, option=orjson.OPT_INDENT_2 | option)
+    return None
 
 
 # --------------------------------------------------------------------------- writing

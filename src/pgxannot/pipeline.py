@@ -242,7 +242,7 @@ class _Chunk:
         for folder in sorted(folders):
             fsync_dir(folder)
 
-    def render(self, r: SampleRow, genes: list[GeneCall], risk: RiskResult) -> list[tuple[Path, str]]:
+    def render(self, r: SampleRow, genes: list[GeneCall], risk: RiskResult) -> list[tuple[Path, str | bytes]]:
         """Assemble, validate and render the reports of one sample (nothing written yet)."""
         conditions = (*r.conditions, r.indication or "")
         key = (tuple(genes), tuple(r.medications), conditions)
@@ -266,7 +266,8 @@ class _Chunk:
             previous, update = compare_history(self.outdir, r.sample, report) if _writes_html(self.cfg) else (None, False)
             texts = {fmt.name: fmt.render(report, previous) for fmt in enabled_formats(self.cfg)}
             if self.parts is not None:
-                self.parts.add(report, texts.get("tsv"))
+                tsv = texts.get("tsv")
+                self.parts.add(report, tsv.decode("utf-8") if isinstance(tsv, bytes) else tsv)
         if "html" in texts and update:
             self.history.append((r.sample, None if "json" in texts else render_json(report)))
         return [(self.outdir / f"{r.file_stem}.{fmt.suffix}", texts[fmt.name]) for fmt in enabled_formats(self.cfg)]

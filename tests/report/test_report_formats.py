@@ -9,6 +9,7 @@ import yaml
 from pgxannot.errors import ConfigError
 from pgxannot.paths import bundled_root
 from pgxannot.report.formats import FORMATS, enabled_formats, report_suffixes
+from pgxannot.report.text import render_json
 
 
 def test_formats_and_their_config_switch():
@@ -47,8 +48,12 @@ def test_the_schema_does_not_list_the_formats_again():
 @pytest.mark.parametrize("report", [fx.pgx_report(), fx.tumour_report()], ids=["pgx", "tumour"])
 def test_every_format_renders_a_report(report):
     for fmt in enabled_formats({}):
-        text = fmt.render(report, None)
+        text = fmt.render(report, None)  # a text, or the file's UTF-8 bytes (JSON: orjson writes bytes)
+        if isinstance(text, bytes):
+            text = text.decode("utf-8")
         assert isinstance(text, str) and report["sample"] in text, fmt.name
+    json_format = next(f for f in enabled_formats({}) if f.name == "json")
+    assert json_format.render(report, None) == render_json(report).encode("utf-8")
 
 
 def test_the_workflow_declares_the_registry_formats():

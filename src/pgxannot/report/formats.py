@@ -4,7 +4,7 @@ and by the workflow (``workflow/rules/common.smk``: which files a job declares).
 Which formats a run writes is the config's ``outputs`` list of format names (default:
 every format here); the older ``fhir: false`` still drops FHIR when ``outputs`` is not set.
 
-Adding a format: a renderer ``render_<x>(report) -> str`` (a module of ``report/``) and
+Adding a format: a renderer ``render_<x>(report) -> str`` (or its UTF-8 ``bytes``) (a module of ``report/``) and
 one :class:`Format` below; ``outputs`` may then name it (the schema does not list the
 names: this registry is the one list) and the workflow declares the new file of every
 sample by itself.
@@ -19,7 +19,7 @@ from typing import Any
 from pgxannot.errors import ConfigError
 from pgxannot.report.fhir import render_fhir
 from pgxannot.report.html import render_html
-from pgxannot.report.text import render_json, render_tsv
+from pgxannot.report.text import render_json_bytes, render_tsv
 
 Report = Mapping[str, Any]
 
@@ -30,11 +30,12 @@ class Format:
 
     name: str
     suffix: str  # file name after "<sample>."
-    render: Callable[[Report, Report | None], str]  # (report, previous report or None) -> text
+    # (report, previous report or None) -> text, or the file's UTF-8 bytes when the renderer makes bytes
+    render: Callable[[Report, Report | None], str | bytes]
 
 
 FORMATS: tuple[Format, ...] = (
-    Format("json", "json", lambda report, previous: render_json(report)),
+    Format("json", "json", lambda report, previous: render_json_bytes(report)),
     Format("tsv", "tsv", lambda report, previous: render_tsv(report)),
     Format("html", "html", lambda report, previous: render_html(report, previous=previous)),
     Format("fhir", "fhir.json", lambda report, previous: render_fhir(report)),

@@ -48,9 +48,10 @@ class StagedFiles:
         self._mode = 0o666 & ~umask  # what a plain open() would give, as pgxannot.files does
         self._folders: set[Path] = set()  # folders made (or found) already
 
-    def add(self, path: str | os.PathLike[str], text: str) -> None:
+    def add(self, path: str | os.PathLike[str], text: str | bytes) -> None:
+        """Stage ``text`` (or its UTF-8 bytes) as the file ``path``."""
         target = Path(path)
-        data = text.encode("utf-8")
+        data = text if isinstance(text, bytes) else text.encode("utf-8")
         folder = target.parent
         try:
             if folder not in self._folders:
