@@ -37,3 +37,27 @@ def test_a_report_with_a_nan_is_written_by_the_standard_library():
     with common.unchanged(report):
         assert common.known_alike(report) is False
         assert fhir.render_fhir(report) == plain
+
+
+def test_a_frozen_drug_entrys_implications_are_made_once_and_give_the_same_bundle():
+    """A drug entry the guidance shares keeps its implications' parts (pgxannot.frozen): two
+    patients sharing it get their own subject and genotype references, and the bytes a
+    fresh render gives."""
+    from pgxannot import frozen
+
+    first = copy.deepcopy(fx.all_reports()[0])
+    second = copy.deepcopy(first)
+    second["sample"] = "OTHER-PATIENT"
+    second["drugs"] = first["drugs"]  # the same objects, as the guidance shares them
+    fresh = []
+    for r in (first, second):
+        fhir._DRUG_PARTS.clear()
+        fresh.append(fhir.render_fhir(r))
+    for x in first["drugs"]:
+        frozen.freeze(x)
+    got = []
+    for r in (first, second):
+        with common.unchanged(r):
+            got.append(fhir.render_fhir(r))
+    assert got == fresh and "OTHER-PATIENT" in got[1] and "OTHER-PATIENT" not in got[0]
+    assert all("fhir" in frozen.derived(x) for x in first["drugs"])

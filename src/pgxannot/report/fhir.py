@@ -31,6 +31,7 @@ from typing import Any
 import orjson
 
 from pgxannot.errors import OutputError
+from pgxannot.frozen import derived
 from pgxannot.report.codes import HGNC_SYSTEM, RXNORM_SYSTEM, hgnc_id, rxnorm_id
 from pgxannot.report.common import (
     as_list,
@@ -383,24 +384,38 @@ _OBS_HEAD = {profile: '{"resourceType":"Observation",'
 _OBSERVATION = {"resourceType": "Observation"}
 
 
-def _drug_resource(b: _Builder, x: Mapping[str, Any], patient: str, genotype: dict[str, str]) -> str:
+def _drug_implications(x: Mapping[str, Any]) -> list[tuple[Mapping[str, Any], dict[str, Any], tuple[str, ...]]]:
+    """A drug entry's implications, one per guideline body: (its entry, its cached parts, its
+    genes); kept with a drug entry the guidance froze (shared by patients)."""
+    got = derived(x)
+    if got is not None and "fhir" in got:
+        return got["fhir"]
+    out: list[tuple[Mapping[str, Any], dict[str, Any], tuple[str, ...]]] = [(rec, _drug_parts(rec), tuple(str(gn) for gn in as_list(rec.get("genes")))) for rec in source_entries(x)]
+    if got is not None:
+        got["fhir"] = out
+    return out
+
+
+def _drug_resource(b: _Builder, x: Mapping[str, Any], parts: dict[str, Any], genes: tuple[str, ...],
+                   patient: str, subject: str, genotype: Mapping[str, str], genotype_texts: Mapping[str, str]) -> str:
     """One recommendation as a coded therapeutic implication, naming its source (CPIC, DPWG...).
 
     Its text is assembled from the cached serialized parts (the same compact dump the
-    dict gives: tests compare both)."""
-    parts = _drug_parts(x)
-    derived = [{"reference": genotype[str(gn)]} for gn in as_list(x.get("genes")) if str(gn) in genotype]
+    dict gives: tests compare both): ``subject`` is ``_dumps({"reference": patient})``
+    and ``genotype_texts`` the same of each gene's genotype reference."""
+    refs = [g for g in genes if g in genotype]
     # the profile needs derivedFrom: a drug whose genes are all unreported claims none
-    profile = "therapeutic-implication" if derived else None
+    profile = "therapeutic-implication" if refs else None
     resource = {
         **_observation(profile, TBD_TI, patient, component=parts["component"], note=parts["note"],
-                       derivedFrom=derived, interpretation=parts["interpretation"]),
+                       derivedFrom=[{"reference": genotype[g]} for g in refs], interpretation=parts["interpretation"]),
         **({"extension": parts["extension"]} if parts["extension"] else {}),
     } if b.keep_dicts else _OBSERVATION  # rendering wants the text only
     t = parts["text"]
-    content = (_OBS_HEAD[profile] + '"subject":' + _dumps({"reference": patient}) + ',"component":' + t["component"]
+    content = (_OBS_HEAD[profile] + '"subject":' + subject + ',"component":' + t["component"]
                + (',"note":' + t["note"] if parts["note"] else "")
-               + (',"derivedFrom":' + _dumps(derived) if derived else "")
+               # a compact list's text is its items' texts between brackets, comma-separated
+               + (',"derivedFrom":[' + ",".join(genotype_texts[g] for g in refs) + "]" if refs else "")
                + ',"interpretation":' + t["interpretation"]
                + (',"extension":' + t["extension"] if parts["extension"] else "") + "}")
     return b.add(f"drug:{parts['source']}:{text(x.get('drug'))}", resource, content=content)
@@ -571,9 +586,12 @@ def _results(b: _Builder, d: Mapping[str, Any], patient: str, build: str | None)
         refs, geno = _gene_resources(b, g, patient)
         genotype[str(g.get("gene"))] = geno
         results.extend(refs)
+    subject = _dumps({"reference": patient})
+    genotype_texts = {g: _dumps({"reference": ref}) for g, ref in genotype.items()}
     for x in d.get("drugs") or []:
-        for rec in source_entries(x):  # one therapeutic implication per guideline body (CPIC, DPWG)
-            results.append(_drug_resource(b, rec, patient, genotype))
+        # one therapeutic implication per guideline body (CPIC, DPWG)
+        for rec, parts, genes in _drug_implications(x):
+            results.append(_drug_resource(b, rec, parts, genes, patient, subject, genotype, genotype_texts))
     erbb2: list[str] = []
     for f in d.get("findings") or []:
         refs = _finding_resources(b, f, patient, build)
