@@ -42,3 +42,32 @@ def test_templates_read_keys_and_dict_methods_as_before():
         assert "missing" in str(exc)
     else:
         raise AssertionError("a missing key rendered")
+
+
+_ACTION = st.sampled_from(["avoid", "use_alternative", "reduce_dose", "standard_dosing", "not_assessable",
+                           "no_recommendation", "use_with_caution", "monitor", "unknown_action"])
+
+
+@given(st.lists(st.fixed_dictionaries({
+    "action": _ACTION, "conditional": st.booleans(), "current": st.booleans(),
+    "drug": st.sampled_from(["a", "B", "c", "d"]), "reason": st.sampled_from([None, "", "r1", "r2"]),
+    "recommendation": st.sampled_from([None, "x"]), "light": st.just("grey")}), max_size=12))
+def test_drug_groups_put_every_drug_in_its_one_group_in_order(drugs):
+    """Each drug lands in the group of its action (conditional avoid/alternative apart), the
+    groups in the vocabulary's order, current medications first and then by name within a
+    group; nothing is lost or repeated."""
+    from pgxannot.report import html
+
+    real = html.drug_row_html
+    html.drug_row_html = lambda x, dense=False: ""  # the grouping is what is checked here
+    try:
+        groups = html.drug_groups([dict(d) for d in drugs])
+    finally:
+        html.drug_row_html = real
+    order = [*html.ACTIONS[:html.ACTIONS.index("use_with_caution") + 1], "conditional",
+             *html.ACTIONS[html.ACTIONS.index("use_with_caution") + 1:], "other"]
+    assert [g["action"] for g in groups] == [k for k in order if k in {html._group_key(d) for d in drugs}]
+    for g in groups:
+        assert {html._group_key(x) for x in g["drugs"]} == {g["action"]}
+        assert g["drugs"] == sorted(g["drugs"], key=lambda x: (not x["current"], x["drug"].lower()))
+    assert sorted(map(repr, (x for g in groups for x in g["drugs"]))) == sorted(map(repr, drugs))

@@ -347,9 +347,12 @@ def drug_groups(drugs: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """
     order = [*ACTIONS[:ACTIONS.index("use_with_caution") + 1], "conditional",
              *ACTIONS[ACTIONS.index("use_with_caution") + 1:], "other"]
+    buckets: dict[str, list[dict[str, Any]]] = {}
+    for x in drugs:  # each drug's group once (in the drugs' order), not once per group
+        buckets.setdefault(_group_key(x), []).append(x)
     groups = []
     for key in order:
-        members = [x for x in drugs if _group_key(x) == key]
+        members = buckets.get(key)
         if not members:
             continue
         members.sort(key=lambda x: (not x["current"], x["drug"].lower()))
