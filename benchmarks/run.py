@@ -220,7 +220,7 @@ def files_written(work: Path) -> dict:
     return {"files": len(every), "reports": len(reports), "mb": sum(p.stat().st_size for p in every) / 1e6}
 
 
-def stage_cohort(n: int, *, outputs: str) -> dict:
+def stage_cohort(n: int, *, outputs: str, json_layout: str = "pretty") -> dict:
     """A synthetic cohort of ``n``: the DAG's build time (dry run), then the run."""
     from synth import write_cohort
 
@@ -232,7 +232,7 @@ def stage_cohort(n: int, *, outputs: str) -> dict:
         shutil.rmtree(work)
     work.mkdir(parents=True)
     (work / "config.yaml").write_text(f"samples: {sheet}\nmissing_positions_as_reference: true\n"
-                                      f"outputs: [{outputs}]\n")
+                                      f"outputs: [{outputs}]\njson_layout: {json_layout}\n")
     dag = measure(_run_workflow(work, "-n"))
     m = measure(_run_workflow(work))
     return {**m, "dag": dag, "jobs": job_peaks(work), **files_written(work)}
@@ -310,6 +310,8 @@ def main() -> None:
     ap.add_argument("--cohort-sizes", default="10000,100000")
     ap.add_argument("--full-sizes", default="10000", help="synthetic cohorts also run with full reports")
     ap.add_argument("--skip-cohort", action="store_true")
+    ap.add_argument("--json-layout", choices=("pretty", "compact"), default="pretty",
+                    help="cohort mode's JSON layout (compact: ~40%% fewer bytes; what 10^5 patients need on a small disk)")
     ap.add_argument("--out", type=Path, help="where inputs and runs go (default benchmarks/out)")
     args = ap.parse_args()
     OUT = args.out or OUT
@@ -345,7 +347,8 @@ def main() -> None:
                   "|---|---|---|---|---|---|---|---|---|---|"]
         full = {int(x) for x in args.full_sizes.split(",") if x}
         for n in [int(x) for x in args.cohort_sizes.split(",") if x]:
-            lines.append(cohort_row("cohort mode (outputs: [json])", n, stage_cohort(n, outputs="json")))
+            lines.append(cohort_row(f"cohort mode (outputs: [json], json_layout: {args.json_layout})", n,
+                                    stage_cohort(n, outputs="json", json_layout=args.json_layout)))
             print(lines[-1], flush=True)
             if n in full:
                 m = stage_cohort(n, outputs="json,tsv,html,fhir")

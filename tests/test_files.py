@@ -198,3 +198,25 @@ def test_pretty_json_bytes_are_the_texts_utf8_with_the_newline_asked_for(value):
         return
     assert pretty_json_bytes(value, newline=True) == want
     assert pretty_json_bytes(value) == want[:-1]
+
+
+@settings(max_examples=200, deadline=None)
+@given(_values)
+def test_compact_json_bytes_are_the_standard_librarys_compact_text_or_its_error(value):
+    """json_layout: compact: the bytes of json.dumps(separators=(",", ":")), or the same refusal."""
+    from pgxannot.files import compact_json_bytes
+
+    def stdlib(v):
+        return json.dumps(v, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+
+    want = _outcome(stdlib, value)
+    if want[0] == "error":
+        assert _outcome(compact_json_bytes, value)[0] == "error"
+        return
+    try:
+        expected = (want[1] + "\n").encode("utf-8")
+    except UnicodeEncodeError:
+        with pytest.raises(ValueError):
+            compact_json_bytes(value, newline=True)
+        return
+    assert compact_json_bytes(value, newline=True) == expected

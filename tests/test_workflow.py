@@ -296,3 +296,25 @@ def test_cohort_mode_writes_only_what_outputs_asks_for(example_run, tmp_path):
         assert a.pop("provenance")["inputs"] == b.pop("provenance")["inputs"]
         assert a == b, s
     assert (results / "cohort" / "calls.tsv").read_bytes() == (example_run / "results" / "cohort" / "calls.tsv").read_bytes()
+
+
+@pytest.mark.slow
+def test_compact_json_layout_writes_the_same_reports_without_whitespace(example_run, tmp_path):
+    """`json_layout: compact` (cohorts read by programs): each JSON report is one line, the
+    standard library's compact text, and says what the default run's report says."""
+    (tmp_path / "config.yaml").write_text(f"samples: {ROOT / 'examples' / 'samples.tsv'}\n"
+                                          "outputs: [json]\njson_layout: compact\n")
+    proc = run(["run", "--cores", "2"], cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    for s in SAMPLES:
+        text = (tmp_path / "results" / "reports" / f"{s}.json").read_text(encoding="utf-8")
+        doc = json.loads(text)
+        assert text == json.dumps(doc, separators=(",", ":"), ensure_ascii=False) + "\n"
+        pretty = (example_run / "results" / "reports" / f"{s}.json").stat().st_size
+        assert len(text.encode()) < 0.75 * pretty
+        a, b = report(example_run, s), doc
+        assert a.pop("provenance")["inputs"] == b.pop("provenance")["inputs"]
+        assert a == b, s
+    (tmp_path / "config.yaml").write_text(f"samples: {ROOT / 'examples' / 'samples.tsv'}\njson_layout: tight\n")
+    proc = run(["run", "--cores", "1"], cwd=tmp_path)
+    assert proc.returncode != 0 and "json_layout" in proc.stderr and "Traceback" not in proc.stderr

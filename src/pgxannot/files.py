@@ -150,11 +150,23 @@ def pretty_json_bytes(value: Any, *, alike: bool | None = None, newline: bool = 
     return (json.dumps(value, indent=2, ensure_ascii=False, allow_nan=False) + ("\n" if newline else "")).encode("utf-8")
 
 
-def _orjson_pretty(value: Any, alike: bool | None, option: int) -> bytes | None:
-    """orjson's indented bytes of ``value`` when they are the standard library's, else None."""
+def compact_json_bytes(value: Any, *, alike: bool | None = None, newline: bool = False) -> bytes:
+    """``json.dumps(value, separators=(",", ":"), ensure_ascii=False, allow_nan=False)`` as
+    UTF-8 bytes (by orjson when it writes the same, as :func:`pretty_json`), with a final
+    newline when ``newline``."""
+    got = _orjson_pretty(value, alike, orjson.OPT_APPEND_NEWLINE if newline else 0, indent=False)
+    if got is not None:
+        return got
+    text = json.dumps(value, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+    return (text + ("\n" if newline else "")).encode("utf-8")
+
+
+def _orjson_pretty(value: Any, alike: bool | None, option: int, *, indent: bool = True) -> bytes | None:
+    """orjson's bytes of ``value`` (indented, or compact) when they are the standard
+    library's, else None."""
     if orjson_writes_alike(value) if alike is None else alike:
         with contextlib.suppress(orjson.JSONEncodeError):
-            return orjson.dumps(value, option=orjson.OPT_INDENT_2 | option)
+            return orjson.dumps(value, option=(orjson.OPT_INDENT_2 if indent else 0) | option)
     return None
 
 

@@ -30,15 +30,17 @@ class Format:
 
     name: str
     suffix: str  # file name after "<sample>."
-    # (report, previous report or None) -> text, or the file's UTF-8 bytes when the renderer makes bytes
-    render: Callable[[Report, Report | None], str | bytes]
+    # (report, previous report or None, the run's config or None) -> text, or the file's UTF-8
+    # bytes when the renderer makes bytes
+    render: Callable[..., str | bytes]
 
 
 FORMATS: tuple[Format, ...] = (
-    Format("json", "json", lambda report, previous: render_json_bytes(report)),
-    Format("tsv", "tsv", lambda report, previous: render_tsv(report)),
-    Format("html", "html", lambda report, previous: render_html(report, previous=previous)),
-    Format("fhir", "fhir.json", lambda report, previous: render_fhir(report)),
+    Format("json", "json", lambda report, previous, cfg=None: render_json_bytes(
+        report, compact=(cfg or {}).get("json_layout") == "compact")),
+    Format("tsv", "tsv", lambda report, previous, cfg=None: render_tsv(report)),
+    Format("html", "html", lambda report, previous, cfg=None: render_html(report, previous=previous)),
+    Format("fhir", "fhir.json", lambda report, previous, cfg=None: render_fhir(report)),
 )
 
 

@@ -12,7 +12,7 @@ from functools import partial
 from typing import Any
 
 from pgxannot.errors import OutputError
-from pgxannot.files import pretty_json_bytes
+from pgxannot.files import compact_json_bytes, pretty_json_bytes
 from pgxannot.report.common import as_mapping, content_key, known_alike, light_of, shared, text
 
 # Top-level keys in contract order; unknown keys follow, sorted.
@@ -65,10 +65,12 @@ def render_json(d: Mapping[str, Any]) -> str:
     return render_json_bytes(d).decode("utf-8")
 
 
-def render_json_bytes(d: Mapping[str, Any]) -> bytes:
-    """:func:`render_json` as the file's UTF-8 bytes."""
+def render_json_bytes(d: Mapping[str, Any], *, compact: bool = False) -> bytes:
+    """:func:`render_json` as the file's UTF-8 bytes; ``compact``: no whitespace (config
+    ``json_layout: compact``), the same JSON values."""
+    write = compact_json_bytes if compact else pretty_json_bytes
     try:
-        return pretty_json_bytes(canonical(d), alike=known_alike(d), newline=True)
+        return write(canonical(d), alike=known_alike(d), newline=True)
     except (TypeError, ValueError) as exc:
         raise OutputError(f"report of {d.get('sample')!r} cannot be written as JSON: {exc}",
                           hint="this is a bug in the stage that assembled the report") from exc
