@@ -179,25 +179,31 @@ def test_pretty_json_refuses_what_the_standard_library_refuses():
 
 
 
+def _check_bytes(text_of, bytes_of, value):
+    """``bytes_of(value, newline=True)`` is ``text_of(value)`` and a newline, UTF-8 encoded,
+    or a refusal where ``text_of`` refuses or the text has no UTF-8 form (a lone surrogate:
+    a ValueError)."""
+    want = _outcome(text_of, value)
+    if want[0] == "error":
+        assert _outcome(bytes_of, value)[0] == "error"
+        return
+    try:
+        expected = (want[1] + "\n").encode("utf-8")
+    except UnicodeEncodeError:
+        with pytest.raises(ValueError):
+            bytes_of(value, newline=True)
+        return
+    assert bytes_of(value, newline=True) == expected
+    assert bytes_of(value) == expected[:-1]
+
+
 @settings(max_examples=200, deadline=None)
 @given(_values)
 def test_pretty_json_bytes_are_the_texts_utf8_with_the_newline_asked_for(value):
-    """The JSON report's bytes: pretty_json's text and a newline, encoded; or the same refusal
-    (a lone surrogate has no UTF-8 form: refused as a ValueError)."""
+    """The JSON report's bytes: pretty_json's text and a newline, encoded; or the same refusal."""
     from pgxannot.files import pretty_json_bytes
 
-    text = _outcome(pretty_json, value)
-    if text[0] == "error":
-        assert _outcome(pretty_json_bytes, value)[0] == "error"
-        return
-    try:
-        want = (text[1] + "\n").encode("utf-8")
-    except UnicodeEncodeError:
-        with pytest.raises(ValueError):
-            pretty_json_bytes(value, newline=True)
-        return
-    assert pretty_json_bytes(value, newline=True) == want
-    assert pretty_json_bytes(value) == want[:-1]
+    _check_bytes(pretty_json, pretty_json_bytes, value)
 
 
 @settings(max_examples=200, deadline=None)
@@ -206,17 +212,5 @@ def test_compact_json_bytes_are_the_standard_librarys_compact_text_or_its_error(
     """json_layout: compact: the bytes of json.dumps(separators=(",", ":")), or the same refusal."""
     from pgxannot.files import compact_json_bytes
 
-    def stdlib(v):
-        return json.dumps(v, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
-
-    want = _outcome(stdlib, value)
-    if want[0] == "error":
-        assert _outcome(compact_json_bytes, value)[0] == "error"
-        return
-    try:
-        expected = (want[1] + "\n").encode("utf-8")
-    except UnicodeEncodeError:
-        with pytest.raises(ValueError):
-            compact_json_bytes(value, newline=True)
-        return
-    assert compact_json_bytes(value, newline=True) == expected
+    _check_bytes(lambda v: json.dumps(v, separators=(",", ":"), ensure_ascii=False, allow_nan=False),
+                 compact_json_bytes, value)
