@@ -264,7 +264,7 @@ class _Chunk:
         with unchanged(report):  # nothing below changes the report: its parts' keys are computed once
             validate_report(report)
             previous, update = compare_history(self.outdir, r.sample, report) if _writes_html(self.cfg) else (None, False)
-            texts = {fmt.name: fmt.render(report, previous, self.cfg) for fmt in enabled_formats(self.cfg)}
+            texts = {fmt.name: fmt.render_for(report, previous, self.cfg) for fmt in enabled_formats(self.cfg)}
             if self.parts is not None:
                 tsv = texts.get("tsv")
                 self.parts.add(report, tsv.decode("utf-8") if isinstance(tsv, bytes) else tsv)

@@ -60,3 +60,18 @@ def test_the_workflow_declares_the_registry_formats():
     common = (bundled_root() / "workflow" / "rules" / "common.smk").read_text(encoding="utf-8")
     assert "REPORT_EXTS = report_suffixes(config, source=CONFIG_SOURCE)" in common
     assert '"fhir.json"' not in common  # no second list of formats
+
+
+def test_render_for_passes_the_config_only_to_a_renderer_that_reads_it():
+    """A format written as the recipe says (report, previous) keeps working; the JSON
+    format reads json_layout."""
+    from pgxannot.report.formats import Format
+
+    report = fx.pgx_report()
+    plain = Format("x", "x", lambda r, previous: f"{r['sample']}\n")
+    assert plain.render_for(report, None, {"json_layout": "compact"}) == f"{report['sample']}\n"
+    json_format = next(f for f in FORMATS if f.name == "json")
+    pretty = json_format.render_for(report, None, {})
+    compact = json_format.render_for(report, None, {"json_layout": "compact"})
+    assert pretty == render_json(report).encode("utf-8") and b"\n  " in pretty
+    assert compact.count(b"\n") == 1 and len(compact) < len(pretty)

@@ -29,18 +29,26 @@ class Format:
     """One per-patient output file ``results/reports/<sample>.<suffix>``."""
 
     name: str
-    suffix: str  # file name after "<sample>."
-    # (report, previous report or None, the run's config or None) -> text, or the file's UTF-8
-    # bytes when the renderer makes bytes
-    render: Callable[..., str | bytes]
+    suffix: str
+    # (report, previous report or None) -> text, or the file's UTF-8 bytes when the renderer makes bytes
+    render: Callable[[Report, Report | None], str | bytes]
+    # the same, for a renderer that also reads the run's config (json_layout); None: ``render``
+    configured: Callable[[Report, Report | None, Mapping[str, Any]], str | bytes] | None = None
+
+    def render_for(self, report: Report, previous: Report | None, cfg: Mapping[str, Any]) -> str | bytes:
+        """The file of ``report`` as the run with config ``cfg`` writes it."""
+        if self.configured is not None:
+            return self.configured(report, previous, cfg)
+        return self.render(report, previous)
 
 
 FORMATS: tuple[Format, ...] = (
-    Format("json", "json", lambda report, previous, cfg=None: render_json_bytes(
-        report, compact=(cfg or {}).get("json_layout") == "compact")),
-    Format("tsv", "tsv", lambda report, previous, cfg=None: render_tsv(report)),
-    Format("html", "html", lambda report, previous, cfg=None: render_html(report, previous=previous)),
-    Format("fhir", "fhir.json", lambda report, previous, cfg=None: render_fhir(report)),
+    Format("json", "json", lambda report, previous: render_json_bytes(report),
+           configured=lambda report, previous, cfg: render_json_bytes(
+               report, compact=cfg.get("json_layout") == "compact")),
+    Format("tsv", "tsv", lambda report, previous: render_tsv(report)),
+    Format("html", "html", lambda report, previous: render_html(report, previous=previous)),
+    Format("fhir", "fhir.json", lambda report, previous: render_fhir(report)),
 )
 
 
