@@ -38,7 +38,7 @@ from pgxannot.report.assemble import assemble_report, generated_at, inputs_of
 from pgxannot.report.cohort_tables import ChunkParts
 from pgxannot.report.common import unchanged
 from pgxannot.report.formats import enabled_formats
-from pgxannot.report.history import compare_history, link_history, remember_report
+from pgxannot.report.history import compare_history, keep_history, link_history
 from pgxannot.report.io import StagedFiles, file_sha256
 from pgxannot.report.text import render_json
 from pgxannot.report.validation import validate_report
@@ -234,11 +234,11 @@ class _Chunk:
         link to the report just written (no copy), or the JSON text when no JSON report is
         written."""
         folders = set()
-        for sample, kept in self.history:
+        for sample, kept in self.history:  # only those whose history is absent or differs (compare_history)
             if kept is None:
                 folders.add(link_history(self.outdir, sample, self.outdir / f"{file_stem(sample)}.json").parent)
             else:
-                remember_report(self.outdir, sample, kept)
+                folders.add(keep_history(self.outdir, sample, kept).parent)
         for folder in sorted(folders):
             fsync_dir(folder)
 

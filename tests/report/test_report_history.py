@@ -56,3 +56,13 @@ def test_compare_history(tmp_path, history, expect_previous, expect_update):
         write_atomic(history_path(outdir, "P1"), history)
     previous, update = compare_history(outdir, "P1", {"sample": "P1", "drugs": ["a"], "provenance": {"t": 9}})
     assert (previous is not None) is expect_previous and update is expect_update
+
+
+def test_a_history_without_a_json_report_is_the_reports_text(tmp_path):
+    """outputs without json: the history is written from the report's JSON text."""
+    from pgxannot.report.history import keep_history
+
+    outdir = tmp_path / "results" / "reports"
+    dst = keep_history(outdir, "P1", '{"sample": "P1"}\n')
+    assert dst == history_path(outdir, "P1") and dst.read_text() == '{"sample": "P1"}\n'
+    assert not (outdir / "P1.json").exists()

@@ -11,9 +11,7 @@ import json
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any, TypeVar
 
-import orjson
-
-from pgxannot.files import orjson_writes_alike
+from pgxannot.files import compact_json_bytes, orjson_writes_alike
 from pgxannot.frozen import derived
 from pgxannot.vocabulary import LIGHT_LABELS, light_of_action
 
@@ -135,12 +133,9 @@ _block: tuple[Any, bool] | None = None
 
 
 def _compact_key(value: Any, alike: bool) -> str | None:
-    if alike:  # nothing orjson writes differently
-        with contextlib.suppress(orjson.JSONEncodeError):
-            return orjson.dumps(value).decode("utf-8")
     try:
-        return json.dumps(value, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
-    except (TypeError, ValueError):
+        return compact_json_bytes(value, alike=alike).decode("utf-8")
+    except (TypeError, ValueError):  # no JSON text (NaN, an object) or no UTF-8 form
         return None
 
 

@@ -4,7 +4,6 @@ report can say what changed since (the HTML's "changed since" section)."""
 from __future__ import annotations
 
 import contextlib
-import json
 import logging
 import os
 from collections.abc import Mapping
@@ -39,19 +38,10 @@ def compare_history(outdir: Path, sample: str, new: Mapping[str, Any]) -> tuple[
     return old, True
 
 
-def previous_report(outdir: Path, sample: str, new: Mapping[str, Any]) -> dict | None:
-    """The last report of ``sample`` when its content differs from ``new`` (else None)."""
-    return compare_history(outdir, sample, new)[0]
-
-
-def remember_report(outdir: Path, sample: str, text: str) -> None:
-    """Keep ``text``, the JSON report just written, as the sample's history (unless only
-    provenance changed)."""
-    dst = history_path(outdir, sample)
-    old = read_json_or(dst, None)
-    if isinstance(old, dict) and _content(old) == _content(json.loads(text)):
-        return
-    write_atomic(dst, text)
+def keep_history(outdir: Path, sample: str, text: str) -> Path:
+    """Make ``text``, the sample's JSON report (no JSON file is written), its history. The
+    folder is made durable by the caller (:func:`~pgxannot.files.fsync_dir`)."""
+    return write_atomic(history_path(outdir, sample), text, durable=False)
 
 
 def link_history(outdir: Path, sample: str, report: Path) -> Path:
